@@ -1,0 +1,82 @@
+/* tts-fake-tastytrade.h: an offline tastytrade that follows
+ * shared/reference/tastytrade-oauth-contract.md, for tests and the demo
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define TTS_TYPE_FAKE_TASTYTRADE (tts_fake_tastytrade_get_type ())
+
+G_DECLARE_FINAL_TYPE (TtsFakeTastytrade, tts_fake_tastytrade, TTS, FAKE_TASTYTRADE, GObject)
+
+/* One request the fake received, for assertions. */
+typedef struct
+{
+  char       *method;
+  char       *path;
+  char       *user_agent;     /* NULL when absent */
+  char       *content_type;   /* NULL when absent */
+  char       *authorization;  /* NULL when absent */
+  char       *accept;         /* NULL when absent */
+  gboolean    has_accept_version;
+  GHashTable *params;         /* query or body parameters (JSON or form), string → string */
+  guint       status;         /* what the fake answered */
+} TtsFakeRequest;
+
+TtsFakeTastytrade *tts_fake_tastytrade_new                (void);
+/* Listens on 127.0.0.1; @port 0 picks a free one. */
+gboolean           tts_fake_tastytrade_start              (TtsFakeTastytrade  *self,
+                                                           guint               port,
+                                                           GError            **error);
+/* "http://127.0.0.1:PORT" (API base) and "http://127.0.0.1:PORT/auth.html" */
+const char        *tts_fake_tastytrade_get_api_uri        (TtsFakeTastytrade  *self);
+const char        *tts_fake_tastytrade_get_auth_uri       (TtsFakeTastytrade  *self);
+
+/* An OAuth app. redirect_uri must then match byte for byte. */
+void               tts_fake_tastytrade_add_client         (TtsFakeTastytrade  *self,
+                                                           const char         *client_id,
+                                                           const char         *client_secret,
+                                                           const char         *redirect_uri);
+/* The account holder's login and the 2FA code the second step asks for. */
+void               tts_fake_tastytrade_set_user           (TtsFakeTastytrade  *self,
+                                                           const char         *username,
+                                                           const char         *password,
+                                                           const char         *otp);
+/* Adds an account that /customers/me/accounts lists. */
+void               tts_fake_tastytrade_add_account        (TtsFakeTastytrade  *self,
+                                                           const char         *number,
+                                                           const char         *nickname,
+                                                           const char         *type_name,
+                                                           const char         *authority);
+/* What "Create Grant" on the site would show: a refresh token for @client_id with scope read.
+ * Returns a new string. */
+char              *tts_fake_tastytrade_create_grant       (TtsFakeTastytrade  *self,
+                                                           const char         *client_id);
+/* Deletes every grant of @client_id, as deleting it on the site would. */
+void               tts_fake_tastytrade_revoke_grants      (TtsFakeTastytrade  *self,
+                                                           const char         *client_id);
+
+/* Fault injection: the next @count requests to /oauth/token get this answer instead
+ * (status, content type, body). */
+void               tts_fake_tastytrade_fail_token_requests (TtsFakeTastytrade *self,
+                                                            guint              count,
+                                                            guint              status,
+                                                            const char        *content_type,
+                                                            const char        *body);
+
+/* Every request received, oldest first (TtsFakeRequest, owned by the fake). */
+GPtrArray         *tts_fake_tastytrade_get_requests       (TtsFakeTastytrade  *self);
+/* The last request to @path, or NULL. */
+TtsFakeRequest    *tts_fake_tastytrade_get_last_request   (TtsFakeTastytrade  *self,
+                                                           const char         *path);
+/* How many codes and refresh tokens the fake has issued. */
+guint              tts_fake_tastytrade_get_codes_issued   (TtsFakeTastytrade  *self);
+
+/* Signal "request-finished" (TtsFakeRequest *) is emitted after each answer. */
+
+G_END_DECLS
