@@ -1,0 +1,705 @@
+/* tts-flow.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "tts-account.h"
+#include "tts-auth-request.h"
+#include "tts-core-enums.h"
+#include "tts-credential.h"
+#include "tts-error.h"
+#include "tts-flow.h"
+#include "tts-redirect-server.h"
+#include "tts-secrets-file.h"
+#include "tts-token-client.h"
+#include "tts-wipe.h"
+
+#define DEFAULT_TIMEOUT_SECONDS 30
+#define DEFAULT_RETRY_DELAY_MS  1000
+
+struct _TtsFlow
+{
+  GObject            parent_instance;
+
+  TtsEnvironment    *environment;
+  char              *user_agent;
+  TtsFlowState       state;
+  GError            *error;
+
+  /* One sign-in attempt; all of it goes away in reset(). */
+  GCancellable      *cancellable;
+  TtsAuthRequest    *request;
+  TtsRedirectServer *server;
+  TtsTokenClient    *client;
+  GFile             *folder;
+  char              *client_id;
+  char              *client_secret;
+  char              *refresh_token;
+
+  /* Results */
+  GListStore        *accounts;
+  GFile             *secrets_file;
+  gboolean           backup_made;
+
+  guint              timeout_seconds;
+  guint              retry_delay_ms;
+};
+
+G_DEFINE_FINAL_TYPE (TtsFlow, tts_flow, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ENVIRONMENT,
+  PROP_STATE,
+  PROP_ERROR,
+  PROP_AUTHORIZE_URI,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+set_state (TtsFlow      *self,
+           TtsFlowState  state)
+{
+  if (self->state == state)
+    return;
+
+  g_debug ("Flow state: %s", g_enum_to_string (TTS_TYPE_FLOW_STATE, state));
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+stop_listening (TtsFlow *self)
+{
+  if (self->server != NULL)
+    tts_redirect_server_stop (self->server);
+}
+
+/* Forgets the attempt: cancels what runs, closes the listener, wipes the secrets. */
+static void
+reset (TtsFlow *self)
+{
+  gboolean had_request = self->request != NULL;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+
+  if (self->server != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->server, self);
+      tts_redirect_server_stop (self->server);
+      g_clear_object (&self->server);
+    }
+
+  g_clear_object (&self->request);
+  g_clear_object (&self->client);
+  g_clear_object (&self->folder);
+  g_clear_object (&self->secrets_file);
+  g_clear_pointer (&self->client_id, tts_wipe_free);
+  g_clear_pointer (&self->client_secret, tts_wipe_free);
+  g_clear_pointer (&self->refresh_token, tts_wipe_free);
+  g_clear_error (&self->error);
+  g_list_store_remove_all (self->accounts);
+  self->backup_made = FALSE;
+
+  if (had_request)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTHORIZE_URI]);
+}
+
+static void
+fail (TtsFlow      *self,
+      const GError *error)
+{
+  g_assert (error != NULL);
+
+  /* A cancelled step belongs to an attempt that reset() already ended. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_debug ("Flow failed in state %s: %s",
+           g_enum_to_string (TTS_TYPE_FLOW_STATE, self->state), error->message);
+
+  g_cancellable_cancel (self->cancellable);
+  stop_listening (self);
+  g_clear_pointer (&self->refresh_token, tts_wipe_free);
+
+  g_clear_error (&self->error);
+  self->error = g_error_copy (error);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+  set_state (self, TTS_FLOW_STATE_FAILED);
+}
+
+static void
+tts_flow_dispose (GObject *object)
+{
+  TtsFlow *self = (TtsFlow *) object;
+
+  reset (self);
+
+  G_OBJECT_CLASS (tts_flow_parent_class)->dispose (object);
+}
+
+static void
+tts_flow_finalize (GObject *object)
+{
+  TtsFlow *self = (TtsFlow *) object;
+
+  g_clear_object (&self->environment);
+  g_clear_object (&self->accounts);
+  g_clear_pointer (&self->user_agent, g_free);
+  g_clear_error (&self->error);
+
+  G_OBJECT_CLASS (tts_flow_parent_class)->finalize (object);
+}
+
+static void
+tts_flow_get_property (GObject    *object,
+                       guint       prop_id,
+                       GValue     *value,
+                       GParamSpec *pspec)
+{
+  TtsFlow *self = TTS_FLOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ENVIRONMENT:
+      g_value_set_object (value, self->environment);
+      break;
+
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+
+    case PROP_ERROR:
+      g_value_set_boxed (value, self->error);
+      break;
+
+    case PROP_AUTHORIZE_URI:
+      g_value_set_string (value, tts_flow_get_authorize_uri (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tts_flow_set_property (GObject      *object,
+                       guint         prop_id,
+                       const GValue *value,
+                       GParamSpec   *pspec)
+{
+  TtsFlow *self = TTS_FLOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ENVIRONMENT:
+      tts_flow_set_environment (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tts_flow_class_init (TtsFlowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = tts_flow_dispose;
+  object_class->finalize = tts_flow_finalize;
+  object_class->get_property = tts_flow_get_property;
+  object_class->set_property = tts_flow_set_property;
+
+  properties[PROP_ENVIRONMENT] =
+    g_param_spec_object ("environment", NULL, NULL,
+                         TTS_TYPE_ENVIRONMENT,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL,
+                       TTS_TYPE_FLOW_STATE, TTS_FLOW_STATE_IDLE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ERROR] =
+    g_param_spec_boxed ("error", NULL, NULL,
+                        G_TYPE_ERROR,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_AUTHORIZE_URI] =
+    g_param_spec_string ("authorize-uri", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+tts_flow_init (TtsFlow *self)
+{
+  self->accounts = g_list_store_new (TTS_TYPE_ACCOUNT);
+  self->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
+  self->retry_delay_ms = DEFAULT_RETRY_DELAY_MS;
+}
+
+TtsFlow *
+tts_flow_new (TtsEnvironment *environment,
+              const char     *user_agent)
+{
+  TtsFlow *self;
+
+  g_return_val_if_fail (TTS_IS_ENVIRONMENT (environment), NULL);
+  g_return_val_if_fail (user_agent != NULL, NULL);
+
+  self = g_object_new (TTS_TYPE_FLOW, "environment", environment, NULL);
+  self->user_agent = g_strdup (user_agent);
+
+  return self;
+}
+
+TtsFlowState
+tts_flow_get_state (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), TTS_FLOW_STATE_IDLE);
+
+  return self->state;
+}
+
+const GError *
+tts_flow_get_error (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
+
+  return self->error;
+}
+
+TtsEnvironment *
+tts_flow_get_environment (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
+
+  return self->environment;
+}
+
+static gboolean
+is_busy (TtsFlow *self)
+{
+  return self->state != TTS_FLOW_STATE_IDLE &&
+         self->state != TTS_FLOW_STATE_DONE &&
+         self->state != TTS_FLOW_STATE_FAILED;
+}
+
+void
+tts_flow_set_environment (TtsFlow        *self,
+                          TtsEnvironment *environment)
+{
+  g_return_if_fail (TTS_IS_FLOW (self));
+  g_return_if_fail (TTS_IS_ENVIRONMENT (environment));
+  g_return_if_fail (!is_busy (self));
+
+  if (g_set_object (&self->environment, environment))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENVIRONMENT]);
+}
+
+void
+tts_flow_set_network_timeouts (TtsFlow *self,
+                               guint    timeout_seconds,
+                               guint    retry_delay_ms)
+{
+  g_return_if_fail (TTS_IS_FLOW (self));
+
+  self->timeout_seconds = timeout_seconds;
+  self->retry_delay_ms = retry_delay_ms;
+}
+
+/* Common start of both ways in: checks the values and prepares a fresh attempt. */
+static gboolean
+prepare_attempt (TtsFlow     *self,
+                 const char  *client_id,
+                 const char  *client_secret,
+                 GFile       *folder,
+                 GError     **error)
+{
+  g_autofree char *id = NULL;
+  g_autoptr(TtsSecret) secret = NULL;
+
+  if (is_busy (self))
+    {
+      g_set_error_literal (error, TTS_ERROR, TTS_ERROR_FAILED,
+                           _("A sign-in is already under way."));
+      return FALSE;
+    }
+
+  id = tts_credential_normalize (TTS_CREDENTIAL_CLIENT_ID, client_id, error);
+  if (id == NULL)
+    return FALSE;
+  secret = tts_credential_normalize (TTS_CREDENTIAL_CLIENT_SECRET, client_secret, error);
+  if (secret == NULL)
+    return FALSE;
+  if (folder == NULL)
+    {
+      g_set_error_literal (error, TTS_ERROR, TTS_ERROR_INVALID_INPUT,
+                           _("Choose the folder where the .secrets file goes."));
+      return FALSE;
+    }
+
+  reset (self);
+
+  self->cancellable = g_cancellable_new ();
+  self->client_id = g_steal_pointer (&id);
+  self->client_secret = g_steal_pointer (&secret);
+  self->folder = g_object_ref (folder);
+  self->client = tts_token_client_new (tts_environment_get_api_uri (self->environment),
+                                       self->user_agent);
+  tts_token_client_set_timeout (self->client, self->timeout_seconds);
+  tts_token_client_set_retry_delay (self->client, self->retry_delay_ms);
+
+  return TRUE;
+}
+
+static void
+save_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(TtsFlow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tts_secrets_file_save_finish (TTS_SECRETS_FILE (object), result, &error))
+    {
+      fail (self, error);
+      return;
+    }
+
+  /* The secrets are now in the file; keep only what the done page shows. */
+  g_clear_pointer (&self->client_secret, tts_wipe_free);
+  set_state (self, TTS_FLOW_STATE_DONE);
+}
+
+static void
+save (TtsFlow *self)
+{
+  g_autoptr(TtsSecretsFile) file = tts_secrets_file_new (self->folder);
+
+  set_state (self, TTS_FLOW_STATE_SAVING);
+
+  g_set_object (&self->secrets_file, tts_secrets_file_get_file (file));
+  self->backup_made = tts_secrets_file_exists (file);
+  tts_secrets_file_save_async (file,
+                               self->client_id,
+                               self->client_secret,
+                               self->refresh_token,
+                               self->cancellable,
+                               save_cb,
+                               g_object_ref (self));
+}
+
+static void
+list_accounts_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TtsFlow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  accounts = tts_token_client_list_accounts_finish (TTS_TOKEN_CLIENT (object), result, &error);
+  if (accounts == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+
+  g_debug ("The token reads %u account(s)", accounts->len);
+  g_list_store_splice (self->accounts, 0, 0, accounts->pdata, accounts->len);
+  save (self);
+}
+
+static void
+refresh_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(TtsFlow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+
+  tokens = tts_token_client_refresh_finish (TTS_TOKEN_CLIENT (object), result, &error);
+  if (tokens == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+
+  /* Should the service ever rotate refresh tokens, the new one is the one to keep. */
+  if (tokens->refresh_token != NULL && tokens->refresh_token[0] != '\0')
+    {
+      g_clear_pointer (&self->refresh_token, tts_wipe_free);
+      self->refresh_token = g_steal_pointer (&tokens->refresh_token);
+    }
+
+  tts_token_client_list_accounts_async (self->client,
+                                        tokens->access_token,
+                                        self->cancellable,
+                                        list_accounts_cb,
+                                        g_object_ref (self));
+}
+
+/* Proves the refresh token before anything is written: refresh, then read the accounts. */
+static void
+verify (TtsFlow *self)
+{
+  set_state (self, TTS_FLOW_STATE_VERIFYING);
+
+  tts_token_client_refresh_async (self->client,
+                                  self->client_id,
+                                  self->client_secret,
+                                  self->refresh_token,
+                                  self->cancellable,
+                                  refresh_cb,
+                                  g_object_ref (self));
+}
+
+static void
+exchange_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(TtsFlow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+
+  tokens = tts_token_client_exchange_code_finish (TTS_TOKEN_CLIENT (object), result, &error);
+  if (tokens == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+
+  g_clear_pointer (&self->refresh_token, tts_wipe_free);
+  self->refresh_token = g_steal_pointer (&tokens->refresh_token);
+  verify (self);
+}
+
+static void
+exchange (TtsFlow    *self,
+          const char *code)
+{
+  /* Nothing more is expected on the port. */
+  stop_listening (self);
+  set_state (self, TTS_FLOW_STATE_EXCHANGING);
+
+  /* The code is short-lived and single-use: exchange it at once. */
+  tts_token_client_exchange_code_async (self->client,
+                                        self->client_id,
+                                        self->client_secret,
+                                        code,
+                                        tts_auth_request_get_redirect_uri (self->request),
+                                        self->cancellable,
+                                        exchange_cb,
+                                        g_object_ref (self));
+}
+
+static gboolean
+redirect_cb (TtsRedirectServer *server,
+             const char        *query,
+             TtsFlow           *self)
+{
+  g_autoptr(TtsSecret) code = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->state != TTS_FLOW_STATE_AUTHORIZING)
+    return FALSE;
+
+  switch (tts_auth_request_parse_query (self->request, query, &code, &error))
+    {
+    case TTS_REDIRECT_CODE:
+      exchange (self, code);
+      return TRUE;
+
+    case TTS_REDIRECT_REJECTED:
+      /* Anyone on this computer can knock on the port: only a redirect that carries our
+       * state may end the wait. */
+      if (g_error_matches (error, TTS_ERROR, TTS_ERROR_STATE_MISMATCH))
+        {
+          g_debug ("Ignored a request on the redirect port: %s", error->message);
+          return FALSE;
+        }
+      fail (self, error);
+      return FALSE;
+
+    case TTS_REDIRECT_NOT_OURS:
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+tts_flow_begin_authorization (TtsFlow     *self,
+                              const char  *client_id,
+                              const char  *client_secret,
+                              GFile       *folder,
+                              GError     **error)
+{
+  g_autoptr(GError) listen_error = NULL;
+
+  g_return_val_if_fail (TTS_IS_FLOW (self), FALSE);
+
+  if (!prepare_attempt (self, client_id, client_secret, folder, error))
+    return FALSE;
+
+  self->request = tts_auth_request_new (self->environment, self->client_id, error);
+  if (self->request == NULL)
+    {
+      reset (self);
+      return FALSE;
+    }
+
+  self->server = tts_redirect_server_new (tts_environment_get_redirect_port (self->environment));
+  g_signal_connect (self->server, "redirect", G_CALLBACK (redirect_cb), self);
+  if (!tts_redirect_server_start (self->server, &listen_error))
+    g_debug ("The embedded view will catch the redirect itself: %s", listen_error->message);
+
+  set_state (self, TTS_FLOW_STATE_AUTHORIZING);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTHORIZE_URI]);
+
+  return TRUE;
+}
+
+gboolean
+tts_flow_begin_with_refresh_token (TtsFlow     *self,
+                                   const char  *client_id,
+                                   const char  *client_secret,
+                                   const char  *refresh_token,
+                                   GFile       *folder,
+                                   GError     **error)
+{
+  g_autoptr(TtsSecret) token = NULL;
+
+  g_return_val_if_fail (TTS_IS_FLOW (self), FALSE);
+
+  token = tts_credential_normalize (TTS_CREDENTIAL_REFRESH_TOKEN, refresh_token, error);
+  if (token == NULL)
+    return FALSE;
+
+  if (!prepare_attempt (self, client_id, client_secret, folder, error))
+    return FALSE;
+
+  self->refresh_token = g_steal_pointer (&token);
+  verify (self);
+
+  return TRUE;
+}
+
+const char *
+tts_flow_get_authorize_uri (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
+
+  return self->request != NULL ? tts_auth_request_get_uri (self->request) : NULL;
+}
+
+gboolean
+tts_flow_get_listener_owns_port (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), FALSE);
+
+  return self->server != NULL &&
+         tts_redirect_server_is_listening (self->server) &&
+         tts_redirect_server_get_owns_port (self->server);
+}
+
+gboolean
+tts_flow_handle_navigation (TtsFlow    *self,
+                            const char *uri)
+{
+  g_autoptr(TtsSecret) code = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (TTS_IS_FLOW (self), TRUE);
+
+  if (self->request == NULL || !tts_auth_request_is_redirect (self->request, uri))
+    return FALSE;
+
+  /* Once the code is in hand nothing needs to load the redirect URI again. */
+  if (self->state != TTS_FLOW_STATE_AUTHORIZING)
+    return TRUE;
+
+  /* Our listener alone holds the port: let the view go there so the user sees its page. */
+  if (tts_flow_get_listener_owns_port (self))
+    return FALSE;
+
+  /* Another program may hold the port: the code must never reach it. */
+  switch (tts_auth_request_parse_redirect (self->request, uri, &code, &error))
+    {
+    case TTS_REDIRECT_CODE:
+      exchange (self, code);
+      break;
+
+    case TTS_REDIRECT_REJECTED:
+      /* This is the user's own view, so a bad answer ends the attempt visibly. */
+      fail (self, error);
+      break;
+
+    case TTS_REDIRECT_NOT_OURS:
+    default:
+      g_assert_not_reached ();
+    }
+
+  return TRUE;
+}
+
+void
+tts_flow_fail (TtsFlow      *self,
+               const GError *error)
+{
+  g_return_if_fail (TTS_IS_FLOW (self));
+  g_return_if_fail (error != NULL);
+
+  if (is_busy (self))
+    fail (self, error);
+}
+
+void
+tts_flow_cancel (TtsFlow *self)
+{
+  g_return_if_fail (TTS_IS_FLOW (self));
+
+  reset (self);
+  set_state (self, TTS_FLOW_STATE_IDLE);
+}
+
+GListModel *
+tts_flow_get_accounts (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
+
+  return G_LIST_MODEL (self->accounts);
+}
+
+const char *
+tts_flow_get_refresh_token (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
+
+  return self->state == TTS_FLOW_STATE_DONE ? self->refresh_token : NULL;
+}
+
+GFile *
+tts_flow_get_secrets_file (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
+
+  return self->state == TTS_FLOW_STATE_DONE ? self->secrets_file : NULL;
+}
+
+gboolean
+tts_flow_get_backup_made (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), FALSE);
+
+  return self->backup_made;
+}

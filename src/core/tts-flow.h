@@ -1,0 +1,80 @@
+/* tts-flow.h: the state machine from credentials to a verified, saved refresh token
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "tts-environment.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  TTS_FLOW_STATE_IDLE,          /* collecting credentials */
+  TTS_FLOW_STATE_AUTHORIZING,   /* the sign-in page is up; waiting for the redirect */
+  TTS_FLOW_STATE_EXCHANGING,    /* code → tokens */
+  TTS_FLOW_STATE_VERIFYING,     /* refresh → access token → accounts */
+  TTS_FLOW_STATE_SAVING,        /* writing .secrets */
+  TTS_FLOW_STATE_DONE,
+  TTS_FLOW_STATE_FAILED,        /* see tts_flow_get_error() */
+} TtsFlowState;
+
+#define TTS_TYPE_FLOW (tts_flow_get_type ())
+
+G_DECLARE_FINAL_TYPE (TtsFlow, tts_flow, TTS, FLOW, GObject)
+
+TtsFlow         *tts_flow_new                     (TtsEnvironment  *environment,
+                                                   const char      *user_agent);
+TtsFlowState     tts_flow_get_state               (TtsFlow         *self);
+/* The reason of TTS_FLOW_STATE_FAILED, else NULL. */
+const GError    *tts_flow_get_error               (TtsFlow         *self);
+TtsEnvironment  *tts_flow_get_environment         (TtsFlow         *self);
+/* Only while no sign-in is under way (idle, done or failed). */
+void             tts_flow_set_environment         (TtsFlow         *self,
+                                                   TtsEnvironment  *environment);
+
+/* Checks the values, opens the redirect listener and moves to AUTHORIZING, where
+ * "authorize-uri" is the page to show. The listener failing is not fatal: the embedded
+ * view still hands the redirect over with tts_flow_handle_navigation(). */
+gboolean         tts_flow_begin_authorization     (TtsFlow         *self,
+                                                   const char      *client_id,
+                                                   const char      *client_secret,
+                                                   GFile           *folder,
+                                                   GError         **error);
+/* The second way in: a refresh token made with Create Grant goes straight to VERIFYING. */
+gboolean         tts_flow_begin_with_refresh_token (TtsFlow        *self,
+                                                    const char     *client_id,
+                                                    const char     *client_secret,
+                                                    const char     *refresh_token,
+                                                    GFile          *folder,
+                                                    GError        **error);
+const char      *tts_flow_get_authorize_uri       (TtsFlow         *self);
+/* For the embedded view's decide-policy: TRUE when the view must not load @uri because it
+ * is the redirect and the flow took it (or it must not leave this program). */
+gboolean         tts_flow_handle_navigation       (TtsFlow         *self,
+                                                   const char      *uri);
+/* Whether the listener alone owns the redirect port (else the view intercepts). */
+gboolean         tts_flow_get_listener_owns_port  (TtsFlow         *self);
+/* The embedded page could not be shown. */
+void             tts_flow_fail                    (TtsFlow         *self,
+                                                   const GError    *error);
+
+/* Stops whatever runs, closes the listener, forgets the secrets and returns to IDLE.
+ * No file is changed after this returns, unless the final rename had already happened. */
+void             tts_flow_cancel                  (TtsFlow         *self);
+
+/* Results, valid in DONE. */
+GListModel      *tts_flow_get_accounts            (TtsFlow         *self);
+const char      *tts_flow_get_refresh_token       (TtsFlow         *self);
+GFile           *tts_flow_get_secrets_file        (TtsFlow         *self);
+gboolean         tts_flow_get_backup_made         (TtsFlow         *self);
+
+/* Seams for tests: timeouts and retry delays of the token client. */
+void             tts_flow_set_network_timeouts    (TtsFlow         *self,
+                                                   guint            timeout_seconds,
+                                                   guint            retry_delay_ms);
+
+G_END_DECLS

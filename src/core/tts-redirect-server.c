@@ -1,0 +1,337 @@
+/* tts-redirect-server.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
+
+#include "tts-auth-request.h"
+#include "tts-error.h"
+#include "tts-redirect-server.h"
+
+struct _TtsRedirectServer
+{
+  GObject     parent_instance;
+
+  SoupServer *server;
+  guint       port;
+  guint       in_flight;
+  gboolean    listening;
+  gboolean    stop_pending;
+  gboolean    owns_port;
+};
+
+G_DEFINE_FINAL_TYPE (TtsRedirectServer, tts_redirect_server, G_TYPE_OBJECT)
+
+enum {
+  REDIRECT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+tts_redirect_server_dispose (GObject *object)
+{
+  TtsRedirectServer *self = (TtsRedirectServer *) object;
+
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+
+  G_OBJECT_CLASS (tts_redirect_server_parent_class)->dispose (object);
+}
+
+static void
+tts_redirect_server_class_init (TtsRedirectServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = tts_redirect_server_dispose;
+
+  signals[REDIRECT] =
+    g_signal_new ("redirect",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  g_signal_accumulator_true_handled, NULL,
+                  NULL,
+                  G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+}
+
+static void
+tts_redirect_server_init (TtsRedirectServer *self)
+{
+}
+
+TtsRedirectServer *
+tts_redirect_server_new (guint port)
+{
+  TtsRedirectServer *self;
+
+  g_return_val_if_fail (port <= G_MAXUINT16, NULL);
+
+  self = g_object_new (TTS_TYPE_REDIRECT_SERVER, NULL);
+  self->port = port;
+
+  return self;
+}
+
+static void
+set_page (SoupServerMessage *msg,
+          guint              status,
+          const char        *title,
+          const char        *text)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *title_html = g_markup_escape_text (title, -1);
+  g_autofree char *text_html = g_markup_escape_text (text, -1);
+  g_autofree char *body = NULL;
+
+  body = g_strdup_printf ("<!DOCTYPE html>\n"
+                          "<html><head><meta charset=\"utf-8\">"
+                          "<meta name=\"viewport\" content=\"width=device-width\">"
+                          "<title>%s</title>"
+                          "<style>body{font-family:sans-serif;margin:3em auto;max-width:32em;"
+                          "padding:0 1em;line-height:1.5}"
+                          "@media(prefers-color-scheme:dark){body{background:#242424;color:#fff}}"
+                          "</style></head>"
+                          "<body><h1>%s</h1><p>%s</p></body></html>\n",
+                          title_html, title_html, text_html);
+
+  /* Nothing here may be cached, framed, sent on as a referrer or run as script. */
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (headers, "Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
+                                    body, strlen (body));
+}
+
+static gboolean
+host_is_loopback (SoupServerMessage *msg)
+{
+  const char *host = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                   "Host");
+  g_autofree char *name = NULL;
+  const char *colon;
+
+  if (host == NULL)
+    return FALSE;
+
+  /* "localhost:8000", "127.0.0.1:8000" or "[::1]:8000" */
+  if (host[0] == '[')
+    {
+      const char *end = strchr (host, ']');
+
+      if (end == NULL)
+        return FALSE;
+      name = g_strndup (host + 1, end - host - 1);
+    }
+  else
+    {
+      colon = strrchr (host, ':');
+      name = colon != NULL ? g_strndup (host, colon - host) : g_strdup (host);
+    }
+
+  return g_ascii_strcasecmp (name, "localhost") == 0 ||
+         g_strcmp0 (name, "127.0.0.1") == 0 ||
+         g_strcmp0 (name, "::1") == 0;
+}
+
+static void
+really_stop (TtsRedirectServer *self)
+{
+  self->stop_pending = FALSE;
+  if (!self->listening)
+    return;
+
+  self->listening = FALSE;
+  soup_server_disconnect (self->server);
+  g_debug ("Redirect server on port %u stopped", self->port);
+}
+
+static void
+message_finished_cb (SoupServerMessage *msg,
+                     TtsRedirectServer *self)
+{
+  g_assert (self->in_flight > 0);
+
+  self->in_flight--;
+  if (self->in_flight == 0 && self->stop_pending)
+    really_stop (self);
+
+  g_object_unref (self);
+}
+
+static void
+handle_request_cb (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query_table,
+                   gpointer           user_data)
+{
+  TtsRedirectServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *query = g_uri_get_query (uri);
+  gboolean accepted = FALSE;
+
+  self->in_flight++;
+  g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), g_object_ref (self));
+
+  if (g_strcmp0 (path, "/") != 0 && g_strcmp0 (path, "") != 0)
+    {
+      set_page (msg, SOUP_STATUS_NOT_FOUND, _("Not Found"),
+                _("This address only serves the sign-in of Tastytrade API Setup."));
+      return;
+    }
+
+  if (g_strcmp0 (method, "GET") != 0)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET");
+      set_page (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("Not Allowed"),
+                _("This address only serves the sign-in of Tastytrade API Setup."));
+      return;
+    }
+
+  /* A page on another site that renamed itself to 127.0.0.1 (DNS rebinding) sends its own
+   * name as Host: such requests never reach the flow. */
+  if (!host_is_loopback (msg))
+    {
+      set_page (msg, SOUP_STATUS_MISDIRECTED_REQUEST, _("Not Allowed"),
+                _("This address only serves the sign-in of Tastytrade API Setup."));
+      return;
+    }
+
+  if (self->listening && !self->stop_pending &&
+      (query == NULL || strlen (query) <= TTS_AUTH_MAX_QUERY_LENGTH))
+    g_signal_emit (self, signals[REDIRECT], 0, query, &accepted);
+
+  if (accepted)
+    set_page (msg, SOUP_STATUS_OK, _("Signed In"),
+              _("You can close this page. Tastytrade API Setup continues in its own window."));
+  else
+    set_page (msg, SOUP_STATUS_BAD_REQUEST, _("Request Not Expected"),
+              _("Tastytrade API Setup was not waiting for this sign-in. "
+                "Start the sign-in again from its window."));
+}
+
+static gboolean
+listen_on (TtsRedirectServer  *self,
+           GInetAddress       *address,
+           GError            **error)
+{
+  g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (address, self->port);
+
+  return soup_server_listen (self->server, socket_address, 0, error);
+}
+
+static guint
+listening_port (SoupServer *server)
+{
+  g_autoslist(GUri) uris = soup_server_get_uris (server);
+
+  return uris != NULL ? (guint) g_uri_get_port (uris->data) : 0;
+}
+
+gboolean
+tts_redirect_server_start (TtsRedirectServer  *self,
+                           GError            **error)
+{
+  static const GSocketFamily families[] = { G_SOCKET_FAMILY_IPV4, G_SOCKET_FAMILY_IPV6 };
+  gboolean any_listening = FALSE;
+  gboolean any_in_use = FALSE;
+
+  g_return_val_if_fail (TTS_IS_REDIRECT_SERVER (self), FALSE);
+  g_return_val_if_fail (!self->listening, FALSE);
+
+  if (self->server == NULL)
+    {
+      /* No Server header: nothing tells a prober what answers here. */
+      self->server = soup_server_new ("server-header", NULL, NULL);
+      soup_server_add_handler (self->server, NULL, handle_request_cb, self, NULL);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
+    {
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (families[i]);
+      g_autoptr(GError) local_error = NULL;
+
+      if (listen_on (self, loopback, &local_error))
+        {
+          any_listening = TRUE;
+          /* With port 0 the kernel picked one: the other family must use the same. */
+          if (self->port == 0)
+            self->port = listening_port (self->server);
+          continue;
+        }
+
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        any_in_use = TRUE;
+
+      g_debug ("Not listening on %s port %u: %s",
+               families[i] == G_SOCKET_FAMILY_IPV4 ? "127.0.0.1" : "::1",
+               self->port, local_error->message);
+    }
+
+  self->owns_port = any_listening && !any_in_use;
+
+  if (!any_listening)
+    {
+      if (any_in_use)
+        g_set_error (error, TTS_ERROR, TTS_ERROR_PORT_IN_USE,
+                     _("Another program on this computer is using port %u."), self->port);
+      else
+        g_set_error (error, TTS_ERROR, TTS_ERROR_NETWORK,
+                     _("Could not listen for the sign-in on port %u of this computer."),
+                     self->port);
+      return FALSE;
+    }
+
+  self->listening = TRUE;
+  g_debug ("Redirect server listening on port %u (sole owner: %s)",
+           self->port, self->owns_port ? "yes" : "no");
+
+  return TRUE;
+}
+
+void
+tts_redirect_server_stop (TtsRedirectServer *self)
+{
+  g_return_if_fail (TTS_IS_REDIRECT_SERVER (self));
+
+  if (self->in_flight > 0)
+    self->stop_pending = TRUE;
+  else
+    really_stop (self);
+}
+
+gboolean
+tts_redirect_server_is_listening (TtsRedirectServer *self)
+{
+  g_return_val_if_fail (TTS_IS_REDIRECT_SERVER (self), FALSE);
+
+  return self->listening;
+}
+
+guint
+tts_redirect_server_get_port (TtsRedirectServer *self)
+{
+  g_return_val_if_fail (TTS_IS_REDIRECT_SERVER (self), 0);
+
+  return self->port;
+}
+
+gboolean
+tts_redirect_server_get_owns_port (TtsRedirectServer *self)
+{
+  g_return_val_if_fail (TTS_IS_REDIRECT_SERVER (self), FALSE);
+
+  return self->owns_port;
+}
