@@ -1,0 +1,344 @@
+/* tts-credentials-page.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tts-credential.h"
+#include "tts-credentials-page-private.h"
+#include "tts-secrets-file.h"
+#include "tts-wipe.h"
+
+struct _TtsCredentialsPage
+{
+  TtsPage               parent_instance;
+
+  AdwEntryRow          *client_id_row;
+  AdwPasswordEntryRow  *client_secret_row;
+  AdwPasswordEntryRow  *refresh_token_row;
+  AdwActionRow         *folder_row;
+  AdwActionRow         *existing_row;
+  GtkLabel             *problem_label;
+
+  GFile                *folder;
+  GCancellable         *existing_cancellable;
+  GtkFileChooserNative *chooser;
+  char                 *problem;
+  gboolean              use_refresh_token;
+  gboolean              secrets_exist;
+};
+
+G_DEFINE_FINAL_TYPE (TtsCredentialsPage, tts_credentials_page, TTS_TYPE_PAGE)
+
+/* Checks one field; an empty field is only a hint, a malformed one is marked as an error. */
+static gboolean
+check_field (GtkWidget          *row,
+             TtsCredentialKind   kind,
+             char              **problem)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
+  g_autoptr(GError) error = NULL;
+  char *value = tts_credential_normalize (kind, text, &error);
+  gboolean malformed = value == NULL && text != NULL && text[0] != '\0';
+
+  tts_wipe_free (value);
+
+  if (malformed)
+    gtk_widget_add_css_class (row, "error");
+  else
+    gtk_widget_remove_css_class (row, "error");
+
+  gtk_accessible_update_state (GTK_ACCESSIBLE (row),
+                               GTK_ACCESSIBLE_STATE_INVALID,
+                               malformed ? GTK_ACCESSIBLE_INVALID_TRUE : GTK_ACCESSIBLE_INVALID_FALSE,
+                               -1);
+
+  if (error != NULL && *problem == NULL)
+    *problem = g_strdup (error->message);
+
+  return error == NULL;
+}
+
+static void
+update_complete (TtsCredentialsPage *self)
+{
+  g_autofree char *problem = NULL;
+  gboolean complete = TRUE;
+
+  complete &= check_field (GTK_WIDGET (self->client_id_row), TTS_CREDENTIAL_CLIENT_ID, &problem);
+  complete &= check_field (GTK_WIDGET (self->client_secret_row), TTS_CREDENTIAL_CLIENT_SECRET, &problem);
+  if (self->use_refresh_token)
+    complete &= check_field (GTK_WIDGET (self->refresh_token_row), TTS_CREDENTIAL_REFRESH_TOKEN, &problem);
+
+  if (self->folder == NULL)
+    {
+      complete = FALSE;
+      if (problem == NULL)
+        problem = g_strdup (_("Choose the project folder where the .secrets file goes."));
+    }
+
+  g_free (self->problem);
+  self->problem = g_steal_pointer (&problem);
+  gtk_label_set_text (self->problem_label, self->problem != NULL ? self->problem : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->problem_label), self->problem != NULL);
+
+  tts_page_set_complete (TTS_PAGE (self), complete);
+}
+
+static void
+field_changed_cb (TtsCredentialsPage *self)
+{
+  update_complete (self);
+}
+
+static void
+query_existing_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  TtsCredentialsPage *self;
+
+  info = g_file_query_info_finish (G_FILE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = TTS_CREDENTIALS_PAGE (user_data);
+  self->secrets_exist = info != NULL;
+  gtk_widget_set_visible (GTK_WIDGET (self->existing_row), self->secrets_exist);
+}
+
+static void
+check_existing_secrets (TtsCredentialsPage *self)
+{
+  g_autoptr(GFile) secrets = NULL;
+
+  g_cancellable_cancel (self->existing_cancellable);
+  g_clear_object (&self->existing_cancellable);
+  self->secrets_exist = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->existing_row), FALSE);
+
+  if (self->folder == NULL)
+    return;
+
+  /* Off the main thread: the folder may be on a slow or network disk. */
+  self->existing_cancellable = g_cancellable_new ();
+  secrets = g_file_get_child (self->folder, TTS_SECRETS_FILE_NAME);
+  g_file_query_info_async (secrets,
+                           G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                           G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
+                           G_PRIORITY_DEFAULT,
+                           self->existing_cancellable,
+                           query_existing_cb,
+                           self);
+}
+
+static void
+chooser_response_cb (TtsCredentialsPage   *self,
+                     int                   response,
+                     GtkFileChooserNative *chooser)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      tts_credentials_page_set_folder (self, folder);
+    }
+
+  g_clear_object (&self->chooser);
+}
+
+static void
+choose_folder_cb (TtsCredentialsPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->chooser != NULL)
+    return;
+
+  self->chooser = gtk_file_chooser_native_new (_("Choose Project Folder"),
+                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                               _("_Select"),
+                                               _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  if (self->folder != NULL)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (self->chooser), self->folder, NULL);
+  g_signal_connect_object (self->chooser, "response", G_CALLBACK (chooser_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+tts_credentials_page_dispose (GObject *object)
+{
+  TtsCredentialsPage *self = (TtsCredentialsPage *) object;
+
+  g_cancellable_cancel (self->existing_cancellable);
+  g_clear_object (&self->existing_cancellable);
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
+
+  gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_CREDENTIALS_PAGE);
+
+  G_OBJECT_CLASS (tts_credentials_page_parent_class)->dispose (object);
+}
+
+static void
+tts_credentials_page_finalize (GObject *object)
+{
+  TtsCredentialsPage *self = (TtsCredentialsPage *) object;
+
+  g_clear_object (&self->folder);
+  g_clear_pointer (&self->problem, g_free);
+
+  G_OBJECT_CLASS (tts_credentials_page_parent_class)->finalize (object);
+}
+
+static void
+tts_credentials_page_class_init (TtsCredentialsPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tts_credentials_page_dispose;
+  object_class->finalize = tts_credentials_page_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/tastytrade_setup/TastytradeSetup/tts-credentials-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, client_id_row);
+  gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, client_secret_row);
+  gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, refresh_token_row);
+  gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, folder_row);
+  gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, existing_row);
+  gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, problem_label);
+  gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, choose_folder_cb);
+}
+
+static void
+tts_credentials_page_init (TtsCredentialsPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  tts_page_set_title (TTS_PAGE (self), _("Your OAuth App"));
+  tts_credentials_page_set_use_refresh_token (self, FALSE);
+  update_complete (self);
+}
+
+void
+tts_credentials_page_set_use_refresh_token (TtsCredentialsPage *self,
+                                            gboolean            use_refresh_token)
+{
+  g_return_if_fail (TTS_IS_CREDENTIALS_PAGE (self));
+
+  self->use_refresh_token = !!use_refresh_token;
+  gtk_widget_set_visible (GTK_WIDGET (self->refresh_token_row), self->use_refresh_token);
+  tts_page_set_primary_label (TTS_PAGE (self),
+                              self->use_refresh_token ? _("_Check and Save") : _("_Sign In"));
+  update_complete (self);
+}
+
+gboolean
+tts_credentials_page_get_use_refresh_token (TtsCredentialsPage *self)
+{
+  g_return_val_if_fail (TTS_IS_CREDENTIALS_PAGE (self), FALSE);
+
+  return self->use_refresh_token;
+}
+
+GFile *
+tts_credentials_page_get_folder (TtsCredentialsPage *self)
+{
+  g_return_val_if_fail (TTS_IS_CREDENTIALS_PAGE (self), NULL);
+
+  return self->folder;
+}
+
+void
+tts_credentials_page_set_folder (TtsCredentialsPage *self,
+                                 GFile              *folder)
+{
+  g_autofree char *display = NULL;
+
+  g_return_if_fail (TTS_IS_CREDENTIALS_PAGE (self));
+
+  if (!g_set_object (&self->folder, folder))
+    return;
+
+  if (folder != NULL)
+    display = g_file_get_parse_name (folder);
+  adw_action_row_set_subtitle (self->folder_row,
+                               display != NULL ? display : _("No folder chosen"));
+
+  check_existing_secrets (self);
+  update_complete (self);
+}
+
+const char *
+tts_credentials_page_get_client_id (TtsCredentialsPage *self)
+{
+  g_return_val_if_fail (TTS_IS_CREDENTIALS_PAGE (self), NULL);
+
+  return gtk_editable_get_text (GTK_EDITABLE (self->client_id_row));
+}
+
+const char *
+tts_credentials_page_get_client_secret (TtsCredentialsPage *self)
+{
+  g_return_val_if_fail (TTS_IS_CREDENTIALS_PAGE (self), NULL);
+
+  return gtk_editable_get_text (GTK_EDITABLE (self->client_secret_row));
+}
+
+const char *
+tts_credentials_page_get_refresh_token (TtsCredentialsPage *self)
+{
+  g_return_val_if_fail (TTS_IS_CREDENTIALS_PAGE (self), NULL);
+
+  return gtk_editable_get_text (GTK_EDITABLE (self->refresh_token_row));
+}
+
+void
+tts_credentials_page_clear_secrets (TtsCredentialsPage *self)
+{
+  g_return_if_fail (TTS_IS_CREDENTIALS_PAGE (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->client_secret_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->refresh_token_row), "");
+}
+
+GtkEditable *
+tts_credentials_page_get_client_id_row (TtsCredentialsPage *self)
+{
+  return GTK_EDITABLE (self->client_id_row);
+}
+
+GtkEditable *
+tts_credentials_page_get_client_secret_row (TtsCredentialsPage *self)
+{
+  return GTK_EDITABLE (self->client_secret_row);
+}
+
+GtkEditable *
+tts_credentials_page_get_refresh_token_row (TtsCredentialsPage *self)
+{
+  return GTK_EDITABLE (self->refresh_token_row);
+}
+
+const char *
+tts_credentials_page_get_problem (TtsCredentialsPage *self)
+{
+  return self->problem;
+}
+
+gboolean
+tts_credentials_page_get_secrets_exist (TtsCredentialsPage *self)
+{
+  return self->secrets_exist;
+}

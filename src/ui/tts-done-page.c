@@ -1,0 +1,201 @@
+/* tts-done-page.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tts-account.h"
+#include "tts-done-page.h"
+#include "tts-secrets-file.h"
+
+struct _TtsDonePage
+{
+  TtsPage              parent_instance;
+
+  AdwActionRow        *file_row;
+  AdwActionRow        *backup_row;
+  AdwPreferencesGroup *accounts_group;
+  AdwActionRow        *no_accounts_row;
+  AdwPasswordEntryRow *token_row;
+
+  GPtrArray           *account_rows;
+  GFile               *folder;
+  char                *manage_uri;
+};
+
+G_DEFINE_FINAL_TYPE (TtsDonePage, tts_done_page, TTS_TYPE_PAGE)
+
+static const char *
+describe_authority (const char *authority)
+{
+  if (g_strcmp0 (authority, "owner") == 0)
+    return _("Owner");
+  if (g_strcmp0 (authority, "trade-only") == 0)
+    return _("Trade only");
+  if (g_strcmp0 (authority, "read-only") == 0)
+    return _("Read only");
+
+  return authority;
+}
+
+static void
+copy_token_cb (TtsDonePage *self)
+{
+  const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_row));
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), token);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s",
+                              _("Refresh token copied"));
+}
+
+static void
+show_uri (TtsDonePage *self,
+          const char  *uri)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+}
+
+static void
+open_folder_cb (TtsDonePage *self)
+{
+  g_autofree char *uri = NULL;
+
+  if (self->folder == NULL)
+    return;
+
+  uri = g_file_get_uri (self->folder);
+  show_uri (self, uri);
+}
+
+static void
+open_site_cb (TtsDonePage *self)
+{
+  if (self->manage_uri != NULL)
+    show_uri (self, self->manage_uri);
+}
+
+static void
+remove_account_rows (TtsDonePage *self)
+{
+  for (guint i = 0; i < self->account_rows->len; i++)
+    adw_preferences_group_remove (self->accounts_group, g_ptr_array_index (self->account_rows, i));
+  g_ptr_array_set_size (self->account_rows, 0);
+}
+
+static void
+tts_done_page_dispose (GObject *object)
+{
+  TtsDonePage *self = (TtsDonePage *) object;
+
+  g_ptr_array_set_size (self->account_rows, 0);
+  gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_DONE_PAGE);
+
+  G_OBJECT_CLASS (tts_done_page_parent_class)->dispose (object);
+}
+
+static void
+tts_done_page_finalize (GObject *object)
+{
+  TtsDonePage *self = (TtsDonePage *) object;
+
+  g_clear_pointer (&self->account_rows, g_ptr_array_unref);
+  g_clear_object (&self->folder);
+  g_clear_pointer (&self->manage_uri, g_free);
+
+  G_OBJECT_CLASS (tts_done_page_parent_class)->finalize (object);
+}
+
+static void
+tts_done_page_class_init (TtsDonePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tts_done_page_dispose;
+  object_class->finalize = tts_done_page_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/tastytrade_setup/TastytradeSetup/tts-done-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, TtsDonePage, file_row);
+  gtk_widget_class_bind_template_child (widget_class, TtsDonePage, backup_row);
+  gtk_widget_class_bind_template_child (widget_class, TtsDonePage, accounts_group);
+  gtk_widget_class_bind_template_child (widget_class, TtsDonePage, no_accounts_row);
+  gtk_widget_class_bind_template_child (widget_class, TtsDonePage, token_row);
+  gtk_widget_class_bind_template_callback (widget_class, copy_token_cb);
+  gtk_widget_class_bind_template_callback (widget_class, open_folder_cb);
+  gtk_widget_class_bind_template_callback (widget_class, open_site_cb);
+}
+
+static void
+tts_done_page_init (TtsDonePage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->account_rows = g_ptr_array_new ();
+  tts_page_set_title (TTS_PAGE (self), _("All Set"));
+  tts_page_set_primary_label (TTS_PAGE (self), _("_Close"));
+  tts_page_set_complete (TTS_PAGE (self), TRUE);
+}
+
+void
+tts_done_page_show_result (TtsDonePage *self,
+                           TtsFlow     *flow)
+{
+  GListModel *accounts;
+  GFile *file;
+  g_autofree char *path = NULL;
+  guint n_accounts;
+
+  g_return_if_fail (TTS_IS_DONE_PAGE (self));
+  g_return_if_fail (TTS_IS_FLOW (flow));
+
+  file = tts_flow_get_secrets_file (flow);
+  path = file != NULL ? g_file_get_parse_name (file) : NULL;
+  adw_action_row_set_subtitle (self->file_row, path != NULL ? path : "");
+  g_clear_object (&self->folder);
+  if (file != NULL)
+    self->folder = g_file_get_parent (file);
+  gtk_widget_set_visible (GTK_WIDGET (self->backup_row), tts_flow_get_backup_made (flow));
+
+  g_free (self->manage_uri);
+  self->manage_uri = g_strdup (tts_environment_get_manage_uri (tts_flow_get_environment (flow)));
+
+  remove_account_rows (self);
+  accounts = tts_flow_get_accounts (flow);
+  n_accounts = g_list_model_get_n_items (accounts);
+  for (guint i = 0; i < n_accounts; i++)
+    {
+      g_autoptr(TtsAccount) account = g_list_model_get_item (accounts, i);
+      g_autofree char *subtitle = NULL;
+      const char *nickname = tts_account_get_nickname (account);
+      const char *type_name = tts_account_get_type_name (account);
+      GtkWidget *row = adw_action_row_new ();
+
+      /* Translators: account type, then the holder's authority, e.g. “Individual · Owner” */
+      subtitle = g_strdup_printf (C_("account", "%s · %s"),
+                                  type_name != NULL ? type_name : nickname != NULL ? nickname : "",
+                                  describe_authority (tts_account_get_authority (account)));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), tts_account_get_number (account));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_preferences_group_add (self->accounts_group, row);
+      g_ptr_array_add (self->account_rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->no_accounts_row), n_accounts == 0);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->token_row),
+                         tts_flow_get_refresh_token (flow) != NULL ? tts_flow_get_refresh_token (flow) : "");
+}
+
+void
+tts_done_page_clear (TtsDonePage *self)
+{
+  g_return_if_fail (TTS_IS_DONE_PAGE (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->token_row), "");
+  remove_account_rows (self);
+}

@@ -1,0 +1,33 @@
+/* tts-page.h: what every page of the wizard tells the window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define TTS_TYPE_PAGE (tts_page_get_type ())
+
+G_DECLARE_DERIVABLE_TYPE (TtsPage, tts_page, TTS, PAGE, AdwBin)
+
+struct _TtsPageClass
+{
+  AdwBinClass parent_class;
+};
+
+/* "title": shown in the header bar; "complete": the primary action may run;
+ * "primary-label": the primary button's text, NULL hides it. */
+const char *tts_page_get_title          (TtsPage    *self);
+void        tts_page_set_title          (TtsPage    *self,
+                                         const char *title);
+gboolean    tts_page_get_complete       (TtsPage    *self);
+void        tts_page_set_complete       (TtsPage    *self,
+                                         gboolean    complete);
+const char *tts_page_get_primary_label  (TtsPage    *self);
+void        tts_page_set_primary_label  (TtsPage    *self,
+                                         const char *label);
+
+G_END_DECLS

@@ -1,0 +1,110 @@
+/* tts-progress-page.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tts-error.h"
+#include "tts-progress-page.h"
+
+struct _TtsProgressPage
+{
+  TtsPage        parent_instance;
+
+  AdwStatusPage *status_page;
+  GtkSpinner    *spinner;
+  GtkLabel      *remedy_label;
+};
+
+G_DEFINE_FINAL_TYPE (TtsProgressPage, tts_progress_page, TTS_TYPE_PAGE)
+
+static void
+tts_progress_page_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_PROGRESS_PAGE);
+
+  G_OBJECT_CLASS (tts_progress_page_parent_class)->dispose (object);
+}
+
+static void
+tts_progress_page_class_init (TtsProgressPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tts_progress_page_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/tastytrade_setup/TastytradeSetup/tts-progress-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, TtsProgressPage, status_page);
+  gtk_widget_class_bind_template_child (widget_class, TtsProgressPage, spinner);
+  gtk_widget_class_bind_template_child (widget_class, TtsProgressPage, remedy_label);
+}
+
+static void
+tts_progress_page_init (TtsProgressPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+void
+tts_progress_page_show (TtsProgressPage *self,
+                        TtsFlowState     state,
+                        const GError    *error)
+{
+  const char *title;
+  const char *description;
+  gboolean failed = state == TTS_FLOW_STATE_FAILED;
+
+  g_return_if_fail (TTS_IS_PROGRESS_PAGE (self));
+
+  switch (state)
+    {
+    case TTS_FLOW_STATE_EXCHANGING:
+      title = _("Getting Your Token…");
+      description = _("tastytrade confirmed the sign-in. Collecting the refresh token.");
+      break;
+
+    case TTS_FLOW_STATE_VERIFYING:
+      title = _("Checking the Token…");
+      description = _("Making sure the token works before anything is saved.");
+      break;
+
+    case TTS_FLOW_STATE_SAVING:
+      title = _("Saving…");
+      description = _("Writing the .secrets file.");
+      break;
+
+    case TTS_FLOW_STATE_FAILED:
+      title = tts_error_get_title (error);
+      description = error != NULL ? error->message : NULL;
+      break;
+
+    case TTS_FLOW_STATE_IDLE:
+    case TTS_FLOW_STATE_AUTHORIZING:
+    case TTS_FLOW_STATE_DONE:
+    default:
+      return;
+    }
+
+  adw_status_page_set_title (self->status_page, title);
+  adw_status_page_set_description (self->status_page, description);
+  adw_status_page_set_icon_name (self->status_page, failed ? "dialog-warning-symbolic" : NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), !failed);
+  gtk_spinner_set_spinning (self->spinner, !failed);
+  gtk_label_set_text (self->remedy_label, failed ? tts_error_get_remedy (error) : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->remedy_label), failed);
+
+  tts_page_set_title (TTS_PAGE (self), failed ? _("Not Finished") : _("Working"));
+  tts_page_set_primary_label (TTS_PAGE (self), failed ? _("_Try Again") : NULL);
+  tts_page_set_complete (TTS_PAGE (self), failed);
+
+  /* Screen readers hear the new state without moving focus. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->status_page),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, title,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
+                                  -1);
+}

@@ -1,0 +1,574 @@
+/* tts-window.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tts-window-private.h"
+
+#define STEPS 4
+
+struct _TtsWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  AdwToastOverlay      *toast_overlay;
+  AdwWindowTitle       *window_title;
+  GtkButton            *back_button;
+  GtkButton            *primary_button;
+  GtkStack             *stack;
+  TtsStartPage         *start_page;
+  TtsCredentialsPage   *credentials_page;
+  TtsSigninPage        *signin_page;
+  TtsProgressPage      *progress_page;
+  TtsDonePage          *done_page;
+
+  GSettings            *settings;
+  TtsFlow              *flow;
+  TtsPage              *page;
+  GSignalGroup         *page_signals;
+
+  gboolean              sandbox;
+  char                 *auth_uri;
+  char                 *api_uri;
+  char                 *redirect_uri;
+  GFile                *initial_folder;
+  gboolean              close_pending;
+};
+
+G_DEFINE_FINAL_TYPE (TtsWindow, tts_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_SANDBOX,
+  PROP_AUTH_URI,
+  PROP_API_URI,
+  PROP_REDIRECT_URI,
+  PROP_FOLDER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static guint
+page_step (TtsWindow *self,
+           TtsPage   *page)
+{
+  if (page == TTS_PAGE (self->start_page))
+    return 1;
+  if (page == TTS_PAGE (self->credentials_page))
+    return 2;
+  if (page == TTS_PAGE (self->done_page))
+    return 4;
+  return 3;
+}
+
+static gboolean
+flow_is_busy (TtsWindow *self)
+{
+  switch (tts_flow_get_state (self->flow))
+    {
+    case TTS_FLOW_STATE_AUTHORIZING:
+    case TTS_FLOW_STATE_EXCHANGING:
+    case TTS_FLOW_STATE_VERIFYING:
+    case TTS_FLOW_STATE_SAVING:
+      return TRUE;
+
+    case TTS_FLOW_STATE_IDLE:
+    case TTS_FLOW_STATE_DONE:
+    case TTS_FLOW_STATE_FAILED:
+    default:
+      return FALSE;
+    }
+}
+
+/* The header follows the page: its title, its primary action, and Back or Cancel. */
+static void
+update_header (TtsWindow *self)
+{
+  const char *primary_label = tts_page_get_primary_label (self->page);
+  gboolean busy = flow_is_busy (self);
+  g_autofree char *step = NULL;
+
+  adw_window_title_set_title (self->window_title, tts_page_get_title (self->page));
+  /* Translators: the wizard's progress, e.g. “Step 2 of 4” */
+  step = g_strdup_printf (_("Step %u of %u"), page_step (self, self->page), STEPS);
+  adw_window_title_set_subtitle (self->window_title, step);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->primary_button), primary_label != NULL);
+  if (primary_label != NULL)
+    gtk_button_set_label (self->primary_button, primary_label);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.primary",
+                                 primary_label != NULL && tts_page_get_complete (self->page));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button),
+                          self->page != TTS_PAGE (self->start_page) &&
+                          self->page != TTS_PAGE (self->done_page));
+  gtk_button_set_label (self->back_button, busy ? _("_Cancel") : _("_Back"));
+}
+
+static void
+show_page (TtsWindow *self,
+           TtsPage   *page)
+{
+  self->page = page;
+  g_signal_group_set_target (self->page_signals, page);
+  gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page));
+  update_header (self);
+}
+
+static TtsEnvironment *
+create_environment (TtsWindow           *self,
+                    TtsEnvironmentKind   kind,
+                    GError             **error)
+{
+  return tts_environment_new (kind, self->auth_uri, self->api_uri, self->redirect_uri, error);
+}
+
+static void
+show_toast (TtsWindow  *self,
+            const char *text)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+static void
+begin_flow (TtsWindow *self)
+{
+  TtsCredentialsPage *page = self->credentials_page;
+  g_autoptr(GError) error = NULL;
+  gboolean started;
+
+  if (tts_credentials_page_get_use_refresh_token (page))
+    started = tts_flow_begin_with_refresh_token (self->flow,
+                                                 tts_credentials_page_get_client_id (page),
+                                                 tts_credentials_page_get_client_secret (page),
+                                                 tts_credentials_page_get_refresh_token (page),
+                                                 tts_credentials_page_get_folder (page),
+                                                 &error);
+  else
+    started = tts_flow_begin_authorization (self->flow,
+                                            tts_credentials_page_get_client_id (page),
+                                            tts_credentials_page_get_client_secret (page),
+                                            tts_credentials_page_get_folder (page),
+                                            &error);
+
+  if (!started)
+    show_toast (self, error->message);
+}
+
+static void
+primary_action_cb (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  TtsWindow *self = TTS_WINDOW (widget);
+
+  if (self->page == TTS_PAGE (self->start_page))
+    {
+      TtsEnvironmentKind kind = tts_start_page_get_environment_kind (self->start_page);
+      g_autoptr(TtsEnvironment) environment = NULL;
+      g_autoptr(GError) error = NULL;
+
+      environment = create_environment (self, kind, &error);
+      if (environment == NULL)
+        {
+          show_toast (self, error->message);
+          return;
+        }
+
+      tts_flow_set_environment (self->flow, environment);
+      if (self->settings != NULL)
+        g_settings_set_enum (self->settings, "environment", kind);
+      tts_credentials_page_set_use_refresh_token (self->credentials_page,
+                                                  tts_start_page_get_use_refresh_token (self->start_page));
+      show_page (self, TTS_PAGE (self->credentials_page));
+    }
+  else if (self->page == TTS_PAGE (self->credentials_page))
+    {
+      begin_flow (self);
+    }
+  else if (self->page == TTS_PAGE (self->progress_page))
+    {
+      /* Try Again: the same values, a fresh attempt. */
+      tts_flow_cancel (self->flow);
+      begin_flow (self);
+    }
+  else if (self->page == TTS_PAGE (self->done_page))
+    {
+      gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
+static void
+back_action_cb (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  TtsWindow *self = TTS_WINDOW (widget);
+
+  if (self->page == TTS_PAGE (self->credentials_page))
+    {
+      show_page (self, TTS_PAGE (self->start_page));
+    }
+  else if (self->page == TTS_PAGE (self->signin_page) ||
+           self->page == TTS_PAGE (self->progress_page))
+    {
+      /* Cancel: stops the work and frees the port; the fields keep their values. */
+      tts_flow_cancel (self->flow);
+    }
+}
+
+static void
+show_toast_action_cb (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  show_toast (TTS_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+remember_folder (TtsWindow *self)
+{
+  GFile *folder = tts_credentials_page_get_folder (self->credentials_page);
+  g_autofree char *path = folder != NULL ? g_file_get_path (folder) : NULL;
+
+  if (self->settings != NULL && path != NULL)
+    g_settings_set_string (self->settings, "last-folder", path);
+}
+
+static void
+flow_state_changed_cb (TtsWindow *self)
+{
+  TtsFlowState state = tts_flow_get_state (self->flow);
+
+  switch (state)
+    {
+    case TTS_FLOW_STATE_IDLE:
+      tts_signin_page_unload (self->signin_page);
+      if (self->page != TTS_PAGE (self->start_page))
+        show_page (self, TTS_PAGE (self->credentials_page));
+      break;
+
+    case TTS_FLOW_STATE_AUTHORIZING:
+      tts_signin_page_load (self->signin_page, tts_flow_get_authorize_uri (self->flow));
+      show_page (self, TTS_PAGE (self->signin_page));
+      break;
+
+    case TTS_FLOW_STATE_EXCHANGING:
+    case TTS_FLOW_STATE_VERIFYING:
+    case TTS_FLOW_STATE_SAVING:
+    case TTS_FLOW_STATE_FAILED:
+      if (self->page == TTS_PAGE (self->signin_page))
+        tts_signin_page_unload (self->signin_page);
+      tts_progress_page_show (self->progress_page, state, tts_flow_get_error (self->flow));
+      show_page (self, TTS_PAGE (self->progress_page));
+      break;
+
+    case TTS_FLOW_STATE_DONE:
+      remember_folder (self);
+      tts_done_page_show_result (self->done_page, self->flow);
+      tts_credentials_page_clear_secrets (self->credentials_page);
+      show_page (self, TTS_PAGE (self->done_page));
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  update_header (self);
+
+  if (self->close_pending && state != TTS_FLOW_STATE_SAVING)
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static gboolean
+tts_window_close_request (GtkWindow *window)
+{
+  TtsWindow *self = TTS_WINDOW (window);
+
+  /* The final rename takes a moment; closing in the middle could leave a temporary file. */
+  if (tts_flow_get_state (self->flow) == TTS_FLOW_STATE_SAVING)
+    {
+      self->close_pending = TRUE;
+      return TRUE;
+    }
+
+  tts_flow_cancel (self->flow);
+  tts_done_page_clear (self->done_page);
+
+  return GTK_WINDOW_CLASS (tts_window_parent_class)->close_request (window);
+}
+
+static void
+tts_window_constructed (GObject *object)
+{
+  TtsWindow *self = (TtsWindow *) object;
+  g_autoptr(TtsEnvironment) environment = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) auth = NULL;
+  g_autofree char *custom_service = NULL;
+  TtsEnvironmentKind kind = TTS_ENVIRONMENT_PRODUCTION;
+
+  G_OBJECT_CLASS (tts_window_parent_class)->constructed (object);
+
+  /* --sandbox wins; otherwise the service used last time. */
+  if (self->sandbox)
+    kind = TTS_ENVIRONMENT_SANDBOX;
+  else if (self->settings != NULL)
+    kind = g_settings_get_enum (self->settings, "environment");
+
+  /* The application validated the overrides already. */
+  environment = create_environment (self, kind, &error);
+  g_assert_no_error (error);
+
+  self->flow = tts_flow_new (environment, "tastytrade-setup/" PACKAGE_VERSION);
+  g_signal_connect_object (self->flow, "notify::state",
+                           G_CALLBACK (flow_state_changed_cb), self, G_CONNECT_SWAPPED);
+  tts_signin_page_set_flow (self->signin_page, self->flow);
+
+  if (tts_environment_is_custom (environment))
+    custom_service = g_strdup_printf ("%s · %s", tts_environment_get_auth_uri (environment),
+                                      tts_environment_get_api_uri (environment));
+  tts_start_page_set_service (self->start_page,
+                              tts_environment_get_redirect_uri (environment),
+                              tts_environment_get_manage_uri (environment),
+                              custom_service);
+  tts_start_page_set_environment_kind (self->start_page, kind);
+
+  if (self->initial_folder != NULL)
+    {
+      tts_credentials_page_set_folder (self->credentials_page, self->initial_folder);
+    }
+  else if (self->settings != NULL)
+    {
+      g_autofree char *last = g_settings_get_string (self->settings, "last-folder");
+
+      if (last[0] != '\0')
+        {
+          g_autoptr(GFile) folder = g_file_new_for_path (last);
+
+          tts_credentials_page_set_folder (self->credentials_page, folder);
+        }
+    }
+
+  show_page (self, TTS_PAGE (self->start_page));
+}
+
+static void
+tts_window_dispose (GObject *object)
+{
+  TtsWindow *self = (TtsWindow *) object;
+
+  if (self->flow != NULL)
+    tts_flow_cancel (self->flow);
+  g_clear_object (&self->page_signals);
+
+  gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_WINDOW);
+
+  g_clear_object (&self->flow);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (tts_window_parent_class)->dispose (object);
+}
+
+static void
+tts_window_finalize (GObject *object)
+{
+  TtsWindow *self = (TtsWindow *) object;
+
+  g_clear_pointer (&self->auth_uri, g_free);
+  g_clear_pointer (&self->api_uri, g_free);
+  g_clear_pointer (&self->redirect_uri, g_free);
+  g_clear_object (&self->initial_folder);
+
+  G_OBJECT_CLASS (tts_window_parent_class)->finalize (object);
+}
+
+static void
+tts_window_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  TtsWindow *self = TTS_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SANDBOX:
+      self->sandbox = g_value_get_boolean (value);
+      break;
+
+    case PROP_AUTH_URI:
+      self->auth_uri = g_value_dup_string (value);
+      break;
+
+    case PROP_API_URI:
+      self->api_uri = g_value_dup_string (value);
+      break;
+
+    case PROP_REDIRECT_URI:
+      self->redirect_uri = g_value_dup_string (value);
+      break;
+
+    case PROP_FOLDER:
+      self->initial_folder = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tts_window_class_init (TtsWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = tts_window_constructed;
+  object_class->dispose = tts_window_dispose;
+  object_class->finalize = tts_window_finalize;
+  object_class->set_property = tts_window_set_property;
+  window_class->close_request = tts_window_close_request;
+
+  properties[PROP_SANDBOX] =
+    g_param_spec_boolean ("sandbox", NULL, NULL, FALSE,
+                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_AUTH_URI] =
+    g_param_spec_string ("auth-uri", NULL, NULL, NULL,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_API_URI] =
+    g_param_spec_string ("api-uri", NULL, NULL, NULL,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REDIRECT_URI] =
+    g_param_spec_string ("redirect-uri", NULL, NULL, NULL,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FOLDER] =
+    g_param_spec_object ("folder", NULL, NULL,
+                         G_TYPE_FILE,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (TTS_TYPE_START_PAGE);
+  g_type_ensure (TTS_TYPE_CREDENTIALS_PAGE);
+  g_type_ensure (TTS_TYPE_SIGNIN_PAGE);
+  g_type_ensure (TTS_TYPE_PROGRESS_PAGE);
+  g_type_ensure (TTS_TYPE_DONE_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/tastytrade_setup/TastytradeSetup/tts-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TtsWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TtsWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, TtsWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, TtsWindow, primary_button);
+  gtk_widget_class_bind_template_child (widget_class, TtsWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, TtsWindow, start_page);
+  gtk_widget_class_bind_template_child (widget_class, TtsWindow, credentials_page);
+  gtk_widget_class_bind_template_child (widget_class, TtsWindow, signin_page);
+  gtk_widget_class_bind_template_child (widget_class, TtsWindow, progress_page);
+  gtk_widget_class_bind_template_child (widget_class, TtsWindow, done_page);
+
+  gtk_widget_class_install_action (widget_class, "win.primary", NULL, primary_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action_cb);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.back", NULL);
+}
+
+static GSettings *
+create_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  /* Running from the build tree without the compiled schema must not abort. */
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      g_debug ("Settings schema %s not found; nothing will be remembered", APP_ID);
+      return NULL;
+    }
+
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+tts_window_init (TtsWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = create_settings ();
+
+  self->page_signals = g_signal_group_new (TTS_TYPE_PAGE);
+  g_signal_group_connect_swapped (self->page_signals, "notify::title", G_CALLBACK (update_header), self);
+  g_signal_group_connect_swapped (self->page_signals, "notify::complete", G_CALLBACK (update_header), self);
+  g_signal_group_connect_swapped (self->page_signals, "notify::primary-label", G_CALLBACK (update_header), self);
+
+  gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->primary_button));
+}
+
+TtsWindow *
+tts_window_new (GtkApplication     *application,
+                gboolean            sandbox,
+                const char         *auth_uri,
+                const char         *api_uri,
+                const char         *redirect_uri,
+                GFile              *folder)
+{
+  return g_object_new (TTS_TYPE_WINDOW,
+                       "application", application,
+                       "sandbox", sandbox,
+                       "auth-uri", auth_uri,
+                       "api-uri", api_uri,
+                       "redirect-uri", redirect_uri,
+                       "folder", folder,
+                       NULL);
+}
+
+TtsFlow *
+tts_window_get_flow (TtsWindow *self)
+{
+  return self->flow;
+}
+
+TtsStartPage *
+tts_window_get_start_page (TtsWindow *self)
+{
+  return self->start_page;
+}
+
+TtsCredentialsPage *
+tts_window_get_credentials_page (TtsWindow *self)
+{
+  return self->credentials_page;
+}
+
+TtsSigninPage *
+tts_window_get_signin_page (TtsWindow *self)
+{
+  return self->signin_page;
+}
+
+TtsProgressPage *
+tts_window_get_progress_page (TtsWindow *self)
+{
+  return self->progress_page;
+}
+
+TtsDonePage *
+tts_window_get_done_page (TtsWindow *self)
+{
+  return self->done_page;
+}
+
+TtsPage *
+tts_window_get_visible_page (TtsWindow *self)
+{
+  return self->page;
+}

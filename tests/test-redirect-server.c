@@ -1,0 +1,347 @@
+/* test-redirect-server.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <libsoup/soup.h>
+
+#include "tts-error.h"
+#include "tts-redirect-server.h"
+
+typedef struct
+{
+  GPtrArray *queries;   /* what the "redirect" signal saw */
+  gboolean   accept;
+  gboolean   stop_in_handler;
+} Fixture;
+
+typedef struct
+{
+  gboolean  done;
+  guint     status;
+  GBytes   *body;
+  GError   *error;
+  char     *cache_control;
+  char     *csp;
+} Reply;
+
+static gboolean
+redirect_cb (TtsRedirectServer *server,
+             const char        *query,
+             Fixture           *fixture)
+{
+  g_ptr_array_add (fixture->queries, g_strdup (query != NULL ? query : "(null)"));
+  if (fixture->stop_in_handler)
+    tts_redirect_server_stop (server);
+
+  return fixture->accept;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->queries = g_ptr_array_new_with_free_func (g_free);
+  fixture->accept = TRUE;
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_ptr_array_unref (fixture->queries);
+}
+
+static void
+reply_clear (Reply *reply)
+{
+  g_clear_pointer (&reply->body, g_bytes_unref);
+  g_clear_error (&reply->error);
+  g_clear_pointer (&reply->cache_control, g_free);
+  g_clear_pointer (&reply->csp, g_free);
+}
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Reply *reply = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+
+  reply->body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &reply->error);
+  reply->status = soup_message_get_status (msg);
+  reply->cache_control = g_strdup (soup_message_headers_get_one (headers, "Cache-Control"));
+  reply->csp = g_strdup (soup_message_headers_get_one (headers, "Content-Security-Policy"));
+  reply->done = TRUE;
+}
+
+/* Sends one request and runs the main loop until its answer is in. */
+static void
+request (const char *method,
+         const char *uri,
+         const char *host,
+         Reply      *reply)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+
+  g_assert_nonnull (msg);
+  if (host != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Host", host);
+
+  reply->done = FALSE;
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, send_cb, reply);
+  while (!reply->done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static TtsRedirectServer *
+start_server (Fixture *fixture,
+              guint    port)
+{
+  g_autoptr(GError) error = NULL;
+  TtsRedirectServer *server = tts_redirect_server_new (port);
+
+  g_signal_connect (server, "redirect", G_CALLBACK (redirect_cb), fixture);
+  g_assert_true (tts_redirect_server_start (server, &error));
+  g_assert_no_error (error);
+  g_assert_true (tts_redirect_server_is_listening (server));
+  g_assert_cmpuint (tts_redirect_server_get_port (server), >, 0);
+
+  return server;
+}
+
+static char *
+uri_for (TtsRedirectServer *server,
+         const char        *host,
+         const char        *path_and_query)
+{
+  return g_strdup_printf ("http://%s:%u%s", host, tts_redirect_server_get_port (server), path_and_query);
+}
+
+static gboolean
+ipv6_loopback_works (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+
+  return socket != NULL && g_socket_bind (socket, address, FALSE, NULL);
+}
+
+/* Holds @port on one loopback family, as another program would. */
+static GSocket *
+occupy (GSocketFamily family,
+        guint         port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (family);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_socket_listen (socket, &error));
+
+  return g_steal_pointer (&socket);
+}
+
+static guint
+socket_port (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) address = g_socket_get_local_address (socket, NULL);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+}
+
+static void
+test_accepts_redirect (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(TtsRedirectServer) server = start_server (fixture, 0);
+  g_autofree char *uri = uri_for (server, "localhost", "/?code=a%26b&state=s");
+  Reply reply = { 0 };
+
+  g_assert_true (tts_redirect_server_get_owns_port (server));
+
+  request ("GET", uri, NULL, &reply);
+  g_assert_no_error (reply.error);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpstr (reply.cache_control, ==, "no-store");
+  g_assert_nonnull (reply.csp);
+  /* The still-encoded query reaches the handler. */
+  g_assert_cmpuint (fixture->queries->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->queries, 0), ==, "code=a%26b&state=s");
+  /* The page never repeats what it was sent. */
+  g_assert_null (g_strstr_len (g_bytes_get_data (reply.body, NULL), g_bytes_get_size (reply.body), "a%26b"));
+  reply_clear (&reply);
+
+  /* Without a path at all */
+  g_free (uri);
+  uri = uri_for (server, "127.0.0.1", "?code=x&state=s");
+  request ("GET", uri, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpuint (fixture->queries->len, ==, 2);
+  reply_clear (&reply);
+}
+
+static void
+test_refused_requests (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(TtsRedirectServer) server = start_server (fixture, 0);
+  g_autofree char *favicon = uri_for (server, "127.0.0.1", "/favicon.ico");
+  g_autofree char *root = uri_for (server, "127.0.0.1", "/?code=x&state=y");
+  g_autofree char *huge_query = NULL;
+  g_autoptr(GString) huge = g_string_new ("/?code=");
+  Reply reply = { 0 };
+
+  request ("GET", favicon, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 404);
+  reply_clear (&reply);
+
+  request ("POST", root, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 405);
+  reply_clear (&reply);
+
+  /* A page of another site that re-pointed its name at 127.0.0.1 */
+  request ("GET", root, "evil.example:8000", &reply);
+  g_assert_cmpuint (reply.status, ==, 421);
+  reply_clear (&reply);
+
+  g_string_append_len (huge, "", 0);
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_c (huge, 'a');
+  huge_query = uri_for (server, "127.0.0.1", huge->str);
+  request ("GET", huge_query, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 400);
+  reply_clear (&reply);
+
+  g_assert_cmpuint (fixture->queries->len, ==, 0);
+
+  /* A handler that declines: refused, and the server keeps listening. */
+  fixture->accept = FALSE;
+  request ("GET", root, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 400);
+  g_assert_cmpuint (fixture->queries->len, ==, 1);
+  g_assert_true (tts_redirect_server_is_listening (server));
+  reply_clear (&reply);
+}
+
+static void
+test_stop (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(TtsRedirectServer) server = start_server (fixture, 0);
+  g_autofree char *uri = uri_for (server, "127.0.0.1", "/?code=x&state=y");
+  Reply reply = { 0 };
+
+  /* Stopping from the handler still delivers that answer... */
+  fixture->stop_in_handler = TRUE;
+  request ("GET", uri, NULL, &reply);
+  g_assert_no_error (reply.error);
+  g_assert_cmpuint (reply.status, ==, 200);
+  reply_clear (&reply);
+  g_assert_false (tts_redirect_server_is_listening (server));
+
+  /* ...and then the port is closed. */
+  request ("GET", uri, NULL, &reply);
+  g_assert_error (reply.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  reply_clear (&reply);
+  g_assert_cmpuint (fixture->queries->len, ==, 1);
+}
+
+static void
+test_both_families (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(TtsRedirectServer) server = NULL;
+  g_autofree char *v4 = NULL;
+  g_autofree char *v6 = NULL;
+  Reply reply = { 0 };
+
+  if (!ipv6_loopback_works ())
+    {
+      g_test_skip ("No IPv6 loopback on this machine");
+      return;
+    }
+
+  server = start_server (fixture, 0);
+  v4 = uri_for (server, "127.0.0.1", "/?a=4");
+  v6 = uri_for (server, "[::1]", "/?a=6");
+
+  request ("GET", v4, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  reply_clear (&reply);
+  request ("GET", v6, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  reply_clear (&reply);
+  g_assert_cmpuint (fixture->queries->len, ==, 2);
+}
+
+static void
+test_port_held_on_ipv4 (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GSocket) other = occupy (G_SOCKET_FAMILY_IPV4, 0);
+  guint port = socket_port (other);
+  g_autoptr(TtsRedirectServer) server = tts_redirect_server_new (port);
+  g_autoptr(GError) error = NULL;
+  gboolean started = tts_redirect_server_start (server, &error);
+
+  if (ipv6_loopback_works ())
+    {
+      /* Listening on ::1 only: the embedded view must catch the redirect itself. */
+      g_assert_no_error (error);
+      g_assert_true (started);
+    }
+  else
+    {
+      g_assert_error (error, TTS_ERROR, TTS_ERROR_PORT_IN_USE);
+      g_assert_false (started);
+    }
+  g_assert_false (tts_redirect_server_get_owns_port (server));
+}
+
+static void
+test_port_held_on_both (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GSocket) other4 = occupy (G_SOCKET_FAMILY_IPV4, 0);
+  guint port = socket_port (other4);
+  g_autoptr(GSocket) other6 = ipv6_loopback_works () ? occupy (G_SOCKET_FAMILY_IPV6, port) : NULL;
+  g_autoptr(TtsRedirectServer) server = tts_redirect_server_new (port);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (tts_redirect_server_start (server, &error));
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_PORT_IN_USE);
+  g_assert_false (tts_redirect_server_is_listening (server));
+  g_assert_false (tts_redirect_server_get_owns_port (server));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/redirect-server/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("accepts-redirect", test_accepts_redirect);
+  ADD ("refused-requests", test_refused_requests);
+  ADD ("stop", test_stop);
+  ADD ("both-families", test_both_families);
+  ADD ("port-held-on-ipv4", test_port_held_on_ipv4);
+  ADD ("port-held-on-both", test_port_held_on_both);
+
+#undef ADD
+
+  return g_test_run ();
+}
