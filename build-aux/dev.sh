@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# build-aux/dev.sh: one entry point for people and CI.
+#
+#   build-aux/dev.sh run [ARGS]   install what is missing, build into _build, start the wizard
+#   build-aux/dev.sh test         the same set-up, then the whole test suite, headless
+#   build-aux/dev.sh demo         the wizard against the offline fake tastytrade in tests/
+#   build-aux/dev.sh sanitize     the test suite again, built with AddressSanitizer and UBSan
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build="$top/_build"
+
+# Debian 12 / Ubuntu package names of everything the build and the tests use.
+packages=(
+  build-essential meson ninja-build pkg-config gettext
+  libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev
+  libwebkitgtk-6.0-dev libsoup-3.0-dev libjson-glib-dev
+  desktop-file-utils appstream
+  xvfb xauth dbus dbus-x11 at-spi2-core
+  python3 python3-dotenv git
+)
+
+say() { printf '\033[1m%s\033[0m\n' "$*" >&2; }
+
+ensure_packages() {
+  local missing=() p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+
+  say "Installing: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build_into() {
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$top" "$@"
+  fi
+  meson compile -C "$dir"
+}
+
+run_env() {
+  # Run from the build tree: the compiled settings schema lives there.
+  export GSETTINGS_SCHEMA_DIR="$build/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
+}
+
+cmd=${1:-run}
+[ $# -gt 0 ] && shift
+
+case "$cmd" in
+  run)
+    ensure_packages
+    build_into "$build"
+    run_env
+    exec "$build/src/tastytrade-setup" "$@"
+    ;;
+
+  test)
+    ensure_packages
+    build_into "$build"
+    meson test -C "$build" --print-errorlogs "$@"
+    ;;
+
+  demo)
+    ensure_packages
+    build_into "$build"
+    run_env
+    fake_out=$(mktemp)
+    "$build/tests/fake-tastytrade" --print-grant >"$fake_out" &
+    fake_pid=$!
+    trap 'kill "$fake_pid" 2>/dev/null; rm -f "$fake_out"' EXIT
+    for _ in $(seq 100); do
+      grep -q '^API_URL=' "$fake_out" && break
+      kill -0 "$fake_pid" 2>/dev/null || { say "The fake service did not start."; exit 1; }
+      sleep 0.1
+    done
+    auth_url=$(sed -n 's/^AUTH_URL=//p' "$fake_out")
+    api_url=$(sed -n 's/^API_URL=//p' "$fake_out")
+    grant=$(sed -n 's/^GRANT_REFRESH_TOKEN=//p' "$fake_out")
+    cat >&2 <<MSG
+
+  Demo against the offline fake tastytrade ($api_url). Nothing here is real.
+    Client ID:      demo-client-id
+    Client Secret:  demo-client-secret
+    Login:          demo / demo, two-factor code 123456
+    Refresh token for "I already have a refresh token":
+      $grant
+
+MSG
+    "$build/src/tastytrade-setup" --auth-url "$auth_url" --api-url "$api_url" "$@"
+    ;;
+
+  sanitize)
+    ensure_packages
+    build_into "$top/_build-sanitize" -Db_sanitize=address,undefined -Db_lundef=false
+    # GTK and WebKit keep caches for the process lifetime: leaks are for the core tests only.
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1} \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+      meson test -C "$top/_build-sanitize" --print-errorlogs "$@"
+    ;;
+
+  *)
+    say "usage: build-aux/dev.sh run|test|demo|sanitize [ARGS]"
+    exit 2
+    ;;
+esac
