@@ -37,12 +37,14 @@ gboolean           tts_fake_tastytrade_start              (TtsFakeTastytrade  *s
 const char        *tts_fake_tastytrade_get_api_uri        (TtsFakeTastytrade  *self);
 const char        *tts_fake_tastytrade_get_auth_uri       (TtsFakeTastytrade  *self);
 
-/* An OAuth app. redirect_uri must then match byte for byte. */
+/* An OAuth app. redirect_uri must then match byte for byte. Adding a client ID again
+ * replaces it; a different secret then kills its grants, as regenerating it on the site does. */
 void               tts_fake_tastytrade_add_client         (TtsFakeTastytrade  *self,
                                                            const char         *client_id,
                                                            const char         *client_secret,
                                                            const char         *redirect_uri);
-/* The account holder's login and the 2FA code the second step asks for. */
+/* The account holder's login and the 2FA code the second step asks for
+ * (default "demo", "demo", "123456"). */
 void               tts_fake_tastytrade_set_user           (TtsFakeTastytrade  *self,
                                                            const char         *username,
                                                            const char         *password,
@@ -74,8 +76,28 @@ GPtrArray         *tts_fake_tastytrade_get_requests       (TtsFakeTastytrade  *s
 /* The last request to @path, or NULL. */
 TtsFakeRequest    *tts_fake_tastytrade_get_last_request   (TtsFakeTastytrade  *self,
                                                            const char         *path);
-/* How many codes and refresh tokens the fake has issued. */
+/* How many authorization codes, and how many refresh tokens (code exchanges and
+ * Create Grant), the fake has issued. */
 guint              tts_fake_tastytrade_get_codes_issued   (TtsFakeTastytrade  *self);
+guint              tts_fake_tastytrade_get_refresh_tokens_issued (TtsFakeTastytrade *self);
+
+/* The port listened on, 0 before tts_fake_tastytrade_start(). */
+guint              tts_fake_tastytrade_get_port           (TtsFakeTastytrade  *self);
+
+/* Moves the fake's clock forward, to expire codes (5 minutes) and access tokens
+ * (15 minutes) without waiting. */
+void               tts_fake_tastytrade_advance_clock      (TtsFakeTastytrade  *self,
+                                                           guint               seconds);
+
+/* A browser journey without the browser, for tests that only need the redirect: checks
+ * @authorize_uri as GET /auth.html would (and records it as such a request), then acts as
+ * if the user signed in, passed 2FA and chose Authorize (@allow) or Deny. Returns the
+ * redirect's Location, or NULL with G_IO_ERROR_INVALID_ARGUMENT and the error page's
+ * sentence when the page would refuse the request. */
+char              *tts_fake_tastytrade_complete_authorization (TtsFakeTastytrade *self,
+                                                               const char        *authorize_uri,
+                                                               gboolean           allow,
+                                                               GError           **error);
 
 /* Signal "request-finished" (TtsFakeRequest *) is emitted after each answer. */
 

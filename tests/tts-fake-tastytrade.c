@@ -1,0 +1,1783 @@
+/* tts-fake-tastytrade.c: an offline tastytrade that follows
+ * shared/reference/tastytrade-oauth-contract.md, for tests and the demo
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "tts-fake-tastytrade.h"
+
+#define CODE_LIFETIME_SECONDS   (5 * 60)
+#define ACCESS_LIFETIME_SECONDS (15 * 60)
+#define REQUEST_DATA_KEY        "tts-fake-request"
+
+typedef struct
+{
+  char *client_id;
+  char *client_secret;
+  char *redirect_uri;
+} FakeClient;
+
+typedef enum
+{
+  STAGE_LOGIN,
+  STAGE_OTP,
+  STAGE_CONSENT,
+} SessionStage;
+
+/* One authorization in progress in the "browser", keyed by the hidden form field. */
+typedef struct
+{
+  char         *client_id;
+  char         *redirect_uri;
+  char         *scope;          /* normalized, space separated */
+  char         *state;          /* NULL when the request had none */
+  SessionStage  stage;
+} FakeSession;
+
+typedef struct
+{
+  char     *client_id;
+  char     *redirect_uri;
+  char     *scope;
+  gint64    issued_at;          /* fake clock, µs */
+  gboolean  used;
+} FakeCode;
+
+typedef struct
+{
+  char *client_id;
+  char *scope;
+} FakeGrant;
+
+typedef struct
+{
+  char   *client_id;
+  char   *scope;
+  gint64  expires_at;           /* fake clock, µs */
+} FakeAccess;
+
+typedef struct
+{
+  char *number;
+  char *nickname;
+  char *type_name;
+  char *authority;
+} FakeAccount;
+
+typedef enum
+{
+  PARAMS_QUERY,
+  PARAMS_FORM,
+  PARAMS_JSON,
+  PARAMS_MALFORMED,             /* a JSON body that is not an object */
+  PARAMS_UNSUPPORTED,           /* a body of another type, or none */
+} ParamsKind;
+
+struct _TtsFakeTastytrade
+{
+  GObject     parent_instance;
+
+  SoupServer *server;
+  guint       port;
+  char       *api_uri;
+  char       *auth_uri;
+
+  GHashTable *clients;          /* client ID → FakeClient */
+  GHashTable *sessions;         /* session ID → FakeSession */
+  GHashTable *codes;            /* code → FakeCode */
+  GHashTable *grants;           /* refresh token → FakeGrant */
+  GHashTable *access_tokens;    /* access token → FakeAccess */
+  GPtrArray  *accounts;         /* FakeAccount */
+
+  char       *username;
+  char       *password;
+  char       *otp;
+
+  guint       fail_count;
+  guint       fail_status;
+  char       *fail_content_type;
+  char       *fail_body;
+
+  GPtrArray  *requests;         /* TtsFakeRequest */
+  guint       codes_issued;
+  guint       refresh_tokens_issued;
+  gint64      clock_offset;     /* µs added to the monotonic clock */
+};
+
+G_DEFINE_FINAL_TYPE (TtsFakeTastytrade, tts_fake_tastytrade, G_TYPE_OBJECT)
+
+enum {
+  REQUEST_FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static const struct
+{
+  const char *name;
+  const char *description;
+} known_scopes[] = {
+  { "read", "See your accounts, positions, balances and market data" },
+  { "trade", "Place, change and cancel orders" },
+  { "openid", "Confirm who you are (OpenID)" },
+};
+
+static void
+fake_client_free (FakeClient *client)
+{
+  g_free (client->client_id);
+  g_free (client->client_secret);
+  g_free (client->redirect_uri);
+  g_free (client);
+}
+
+static void
+fake_session_free (FakeSession *session)
+{
+  g_free (session->client_id);
+  g_free (session->redirect_uri);
+  g_free (session->scope);
+  g_free (session->state);
+  g_free (session);
+}
+
+static void
+fake_code_free (FakeCode *code)
+{
+  g_free (code->client_id);
+  g_free (code->redirect_uri);
+  g_free (code->scope);
+  g_free (code);
+}
+
+static void
+fake_grant_free (FakeGrant *grant)
+{
+  g_free (grant->client_id);
+  g_free (grant->scope);
+  g_free (grant);
+}
+
+static void
+fake_access_free (FakeAccess *access)
+{
+  g_free (access->client_id);
+  g_free (access->scope);
+  g_free (access);
+}
+
+static void
+fake_account_free (FakeAccount *account)
+{
+  g_free (account->number);
+  g_free (account->nickname);
+  g_free (account->type_name);
+  g_free (account->authority);
+  g_free (account);
+}
+
+static void
+fake_request_free (TtsFakeRequest *request)
+{
+  g_free (request->method);
+  g_free (request->path);
+  g_free (request->user_agent);
+  g_free (request->content_type);
+  g_free (request->authorization);
+  g_free (request->accept);
+  g_clear_pointer (&request->params, g_hash_table_unref);
+  g_free (request);
+}
+
+static GHashTable *
+string_table_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static gint64
+fake_now (TtsFakeTastytrade *self)
+{
+  return g_get_monotonic_time () + self->clock_offset;
+}
+
+static void
+fill_random (guint8 *buffer,
+             gsize   length)
+{
+  gsize done = 0;
+
+  while (done < length)
+    {
+      gssize n = getrandom (buffer + done, length - done, 0);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          g_error ("getrandom() failed: %s", g_strerror (errno));
+        }
+      done += (gsize) n;
+    }
+}
+
+static char *
+base64url_encode (const guint8 *data,
+                  gsize         length)
+{
+  char *text = g_base64_encode (data, length);
+  char *p;
+
+  for (p = text; *p != '\0'; p++)
+    {
+      if (*p == '+')
+        *p = '-';
+      else if (*p == '/')
+        *p = '_';
+      else if (*p == '=')
+        {
+          *p = '\0';
+          break;
+        }
+    }
+
+  return text;
+}
+
+static char *
+random_base64url (gsize n_bytes)
+{
+  g_autofree guint8 *bytes = g_malloc (n_bytes);
+
+  fill_random (bytes, n_bytes);
+  return base64url_encode (bytes, n_bytes);
+}
+
+static char *
+random_hex (gsize n_bytes)
+{
+  g_autofree guint8 *bytes = g_malloc (n_bytes);
+  GString *text = g_string_sized_new (n_bytes * 2);
+  gsize i;
+
+  fill_random (bytes, n_bytes);
+  for (i = 0; i < n_bytes; i++)
+    g_string_append_printf (text, "%02x", bytes[i]);
+
+  return g_string_free (text, FALSE);
+}
+
+static char *
+builder_to_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static gboolean
+scope_has (const char *scope,
+           const char *word)
+{
+  g_auto(GStrv) words = g_strsplit (scope, " ", -1);
+
+  return g_strv_contains ((const char * const *) words, word);
+}
+
+/* A JWT-sized token: three base64url segments, like the real service's. */
+static char *
+make_jwt (const char *kind,
+          const char *client_id,
+          const char *scope,
+          gint64      lifetime_seconds)
+{
+  static const char header[] = "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"fake-tastytrade-1\"}";
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *header_part = NULL;
+  g_autofree char *payload = NULL;
+  g_autofree char *payload_part = NULL;
+  g_autofree char *signature_part = NULL;
+  g_autofree char *jti = g_uuid_string_random ();
+  g_autofree char *session = random_hex (16);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "iss");
+  json_builder_add_string_value (builder, "https://fake-tastytrade.invalid");
+  json_builder_set_member_name (builder, "sub");
+  json_builder_add_string_value (builder, "U0000123456");
+  json_builder_set_member_name (builder, "aud");
+  json_builder_add_string_value (builder, client_id);
+  json_builder_set_member_name (builder, "tkn");
+  json_builder_add_string_value (builder, kind);
+  json_builder_set_member_name (builder, "scope");
+  json_builder_add_string_value (builder, scope);
+  json_builder_set_member_name (builder, "iat");
+  json_builder_add_int_value (builder, now);
+  if (lifetime_seconds > 0)
+    {
+      json_builder_set_member_name (builder, "exp");
+      json_builder_add_int_value (builder, now + lifetime_seconds);
+    }
+  json_builder_set_member_name (builder, "jti");
+  json_builder_add_string_value (builder, jti);
+  json_builder_set_member_name (builder, "sid");
+  json_builder_add_string_value (builder, session);
+  json_builder_end_object (builder);
+  payload = builder_to_json (builder);
+
+  header_part = base64url_encode ((const guint8 *) header, strlen (header));
+  payload_part = base64url_encode ((const guint8 *) payload, strlen (payload));
+  signature_part = random_base64url (96);
+
+  return g_strconcat (header_part, ".", payload_part, ".", signature_part, NULL);
+}
+
+/* Pages of the authorization "site" */
+
+static void
+set_html (SoupServerMessage *msg,
+          guint              status,
+          const char        *title,
+          const char        *body_html)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *page = NULL;
+
+  page = g_strdup_printf ("<!DOCTYPE html>\n"
+                          "<html lang=\"en\">\n"
+                          "<head>\n"
+                          "<meta charset=\"utf-8\">\n"
+                          "<meta name=\"viewport\" content=\"width=device-width\">\n"
+                          "<title>%s</title>\n"
+                          "<style>body{font-family:sans-serif;margin:2em auto;max-width:26em;"
+                          "padding:0 1em}label,button{display:block;margin-top:1em}"
+                          ".error{color:#c01c28}.note{color:#777;font-size:small}</style>\n"
+                          "</head>\n"
+                          "<body>\n"
+                          "<p class=\"note\">Fake tastytrade, offline: for tests and demos only.</p>\n"
+                          "<h1>%s</h1>\n"
+                          "%s"
+                          "</body>\n"
+                          "</html>\n",
+                          title, title, body_html);
+
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
+                                    page, strlen (page));
+}
+
+static void
+set_error_page (SoupServerMessage *msg,
+                guint              status,
+                const char        *message)
+{
+  g_autofree char *message_html = g_markup_escape_text (message, -1);
+  g_autofree char *body = NULL;
+
+  body = g_strdup_printf ("<p class=\"error\" id=\"error\">%s</p>\n", message_html);
+  set_html (msg, status, "Authorization failed", body);
+}
+
+static char *
+error_paragraph (const char *error)
+{
+  g_autofree char *error_html = NULL;
+
+  if (error == NULL)
+    return g_strdup ("");
+
+  error_html = g_markup_escape_text (error, -1);
+  return g_strdup_printf ("<p class=\"error\" id=\"error\" role=\"alert\">%s</p>\n", error_html);
+}
+
+static void
+set_login_page (SoupServerMessage *msg,
+                const char        *session_id,
+                const char        *client_id,
+                const char        *error)
+{
+  g_autofree char *client_html = g_markup_escape_text (client_id, -1);
+  g_autofree char *error_html = error_paragraph (error);
+  g_autofree char *body = NULL;
+
+  body = g_strdup_printf ("<p>Sign in to let the application <b>%s</b> use your account.</p>\n"
+                          "%s"
+                          "<form method=\"post\" action=\"/login\">\n"
+                          "<input type=\"hidden\" name=\"session\" value=\"%s\">\n"
+                          "<label for=\"username\">Username</label>\n"
+                          "<input id=\"username\" name=\"username\" type=\"text\" "
+                          "autocomplete=\"username\" required>\n"
+                          "<label for=\"password\">Password</label>\n"
+                          "<input id=\"password\" name=\"password\" type=\"password\" "
+                          "autocomplete=\"current-password\" required>\n"
+                          "<button id=\"sign-in\" type=\"submit\">Sign in</button>\n"
+                          "</form>\n",
+                          client_html, error_html, session_id);
+  set_html (msg, SOUP_STATUS_OK, "Sign in to tastytrade", body);
+}
+
+static void
+set_otp_page (SoupServerMessage *msg,
+              const char        *session_id,
+              const char        *error)
+{
+  g_autofree char *error_html = error_paragraph (error);
+  g_autofree char *body = NULL;
+
+  body = g_strdup_printf ("<p>Enter the code from your authenticator app.</p>\n"
+                          "%s"
+                          "<form method=\"post\" action=\"/otp\">\n"
+                          "<input type=\"hidden\" name=\"session\" value=\"%s\">\n"
+                          "<label for=\"otp\">Two-factor code</label>\n"
+                          "<input id=\"otp\" name=\"otp\" type=\"text\" inputmode=\"numeric\" "
+                          "autocomplete=\"one-time-code\" required>\n"
+                          "<button id=\"verify\" type=\"submit\">Verify</button>\n"
+                          "</form>\n",
+                          error_html, session_id);
+  set_html (msg, SOUP_STATUS_OK, "Two-factor authentication", body);
+}
+
+static void
+set_consent_page (SoupServerMessage *msg,
+                  const char        *session_id,
+                  FakeSession       *session)
+{
+  g_autofree char *client_html = g_markup_escape_text (session->client_id, -1);
+  g_autofree char *body = NULL;
+  GString *list = g_string_new ("<ul id=\"scopes\">\n");
+  g_autofree char *list_html = NULL;
+  gsize i;
+
+  for (i = 0; i < G_N_ELEMENTS (known_scopes); i++)
+    {
+      if (scope_has (session->scope, known_scopes[i].name))
+        g_string_append_printf (list, "<li id=\"scope-%s\">%s</li>\n",
+                                known_scopes[i].name, known_scopes[i].description);
+    }
+  g_string_append (list, "</ul>\n");
+  list_html = g_string_free (list, FALSE);
+
+  body = g_strdup_printf ("<p>The application <b>%s</b> asks to:</p>\n"
+                          "%s"
+                          "<form method=\"post\" action=\"/consent\">\n"
+                          "<input type=\"hidden\" name=\"session\" value=\"%s\">\n"
+                          "<button id=\"authorize\" type=\"submit\" name=\"decision\" "
+                          "value=\"allow\">Authorize</button>\n"
+                          "<button id=\"deny\" type=\"submit\" name=\"decision\" "
+                          "value=\"deny\">Deny</button>\n"
+                          "</form>\n",
+                          client_html, list_html, session_id);
+  set_html (msg, SOUP_STATUS_OK, "Authorize access", body);
+}
+
+/* JSON answers */
+
+static void
+set_json (SoupServerMessage *msg,
+          guint              status,
+          JsonBuilder       *builder)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *body = builder_to_json (builder);
+
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                    body, strlen (body));
+}
+
+static void
+set_token_error (SoupServerMessage *msg,
+                 guint              status,
+                 const char        *code,
+                 const char        *description)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error_code");
+  json_builder_add_string_value (builder, code);
+  json_builder_set_member_name (builder, "error_description");
+  json_builder_add_string_value (builder, description);
+  json_builder_end_object (builder);
+  set_json (msg, status, builder);
+}
+
+static void
+set_rest_error (SoupServerMessage *msg,
+                guint              status,
+                const char        *code,
+                const char        *message)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  set_json (msg, status, builder);
+}
+
+/* What the real front end (nginx) answers a request without User-Agent: HTML, not JSON. */
+static void
+set_nginx_unauthorized (SoupServerMessage *msg)
+{
+  static const char body[] =
+    "<html>\r\n"
+    "<head><title>401 Authorization Required</title></head>\r\n"
+    "<body>\r\n"
+    "<center><h1>401 Authorization Required</h1></center>\r\n"
+    "<hr><center>nginx</center>\r\n"
+    "</body>\r\n"
+    "</html>\r\n";
+
+  soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, body, strlen (body));
+}
+
+static gboolean
+has_user_agent (TtsFakeRequest *request)
+{
+  return request->user_agent != NULL && request->user_agent[0] != '\0';
+}
+
+/* Authorization */
+
+/* Returns the known scopes of space-separated @scope in a fixed order, or NULL with a
+ * sentence for the error page. */
+static char *
+normalize_scope (const char  *scope,
+                 char       **error_message)
+{
+  g_auto(GStrv) words = g_strsplit (scope, " ", -1);
+  GString *normalized = g_string_new (NULL);
+  gsize i;
+
+  for (i = 0; words[i] != NULL; i++)
+    {
+      if (words[i][0] != '\0' && !scope_has ("read trade openid", words[i]))
+        {
+          *error_message = g_strdup_printf ("Unknown scope \"%s\".", words[i]);
+          g_string_free (normalized, TRUE);
+          return NULL;
+        }
+    }
+
+  for (i = 0; i < G_N_ELEMENTS (known_scopes); i++)
+    {
+      if (g_strv_contains ((const char * const *) words, known_scopes[i].name))
+        {
+          if (normalized->len > 0)
+            g_string_append_c (normalized, ' ');
+          g_string_append (normalized, known_scopes[i].name);
+        }
+    }
+
+  if (normalized->len == 0)
+    {
+      *error_message = g_strdup ("The request asks for no scope.");
+      g_string_free (normalized, TRUE);
+      return NULL;
+    }
+
+  return g_string_free (normalized, FALSE);
+}
+
+/* Checks a GET /auth.html query; on success stores a new session and returns its ID. */
+static char *
+begin_session (TtsFakeTastytrade  *self,
+               GHashTable         *query,
+               char              **error_message)
+{
+  const char *client_id = g_hash_table_lookup (query, "client_id");
+  const char *redirect_uri = g_hash_table_lookup (query, "redirect_uri");
+  const char *response_type = g_hash_table_lookup (query, "response_type");
+  const char *scope = g_hash_table_lookup (query, "scope");
+  const char *state = g_hash_table_lookup (query, "state");
+  g_autofree char *normalized = NULL;
+  FakeClient *client;
+  FakeSession *session;
+  char *session_id;
+
+  if (client_id == NULL || client_id[0] == '\0')
+    {
+      *error_message = g_strdup ("The request has no client_id.");
+      return NULL;
+    }
+
+  client = g_hash_table_lookup (self->clients, client_id);
+  if (client == NULL)
+    {
+      *error_message = g_strdup ("No OAuth application has this client ID.");
+      return NULL;
+    }
+
+  /* Never a redirect to an unregistered address: the error stays on this site. */
+  if (redirect_uri == NULL || strcmp (redirect_uri, client->redirect_uri) != 0)
+    {
+      *error_message = g_strdup ("The redirect URI does not match the one registered "
+                                 "for this OAuth application.");
+      return NULL;
+    }
+
+  if (g_strcmp0 (response_type, "code") != 0)
+    {
+      *error_message = g_strdup ("The response type must be \"code\".");
+      return NULL;
+    }
+
+  if (scope == NULL || scope[0] == '\0')
+    scope = "read";
+
+  normalized = normalize_scope (scope, error_message);
+  if (normalized == NULL)
+    return NULL;
+
+  session = g_new0 (FakeSession, 1);
+  session->client_id = g_strdup (client_id);
+  session->redirect_uri = g_strdup (redirect_uri);
+  session->scope = g_steal_pointer (&normalized);
+  session->state = g_strdup (state);
+  session->stage = STAGE_LOGIN;
+
+  session_id = random_hex (16);
+  g_hash_table_insert (self->sessions, g_strdup (session_id), session);
+
+  return session_id;
+}
+
+/* Ends a session with the user's decision; returns the redirect's Location. */
+static char *
+conclude_session (TtsFakeTastytrade *self,
+                  const char        *session_id,
+                  gboolean           allow)
+{
+  FakeSession *session = g_hash_table_lookup (self->sessions, session_id);
+  GString *location;
+
+  g_assert (session != NULL);
+
+  location = g_string_new (session->redirect_uri);
+  g_string_append_c (location, strchr (session->redirect_uri, '?') != NULL ? '&' : '?');
+
+  if (allow)
+    {
+      FakeCode *code = g_new0 (FakeCode, 1);
+      char *code_value = random_base64url (24);
+
+      code->client_id = g_strdup (session->client_id);
+      code->redirect_uri = g_strdup (session->redirect_uri);
+      code->scope = g_strdup (session->scope);
+      code->issued_at = fake_now (self);
+      g_hash_table_insert (self->codes, code_value, code);
+      self->codes_issued++;
+
+      g_string_append (location, "code=");
+      g_string_append_uri_escaped (location, code_value, NULL, FALSE);
+    }
+  else
+    {
+      g_string_append (location, "error=access_denied&error_description=");
+      g_string_append_uri_escaped (location, "The user denied access.", NULL, FALSE);
+    }
+
+  if (session->state != NULL)
+    {
+      g_string_append (location, "&state=");
+      g_string_append_uri_escaped (location, session->state, NULL, FALSE);
+    }
+
+  g_hash_table_remove (self->sessions, session_id);
+
+  return g_string_free (location, FALSE);
+}
+
+static void
+handle_authorize (TtsFakeTastytrade *self,
+                  SoupServerMessage *msg,
+                  TtsFakeRequest    *request)
+{
+  g_autofree char *error_message = NULL;
+  g_autofree char *session_id = NULL;
+  FakeSession *session;
+
+  session_id = begin_session (self, request->params, &error_message);
+  if (session_id == NULL)
+    {
+      set_error_page (msg, SOUP_STATUS_BAD_REQUEST, error_message);
+      return;
+    }
+
+  session = g_hash_table_lookup (self->sessions, session_id);
+  set_login_page (msg, session_id, session->client_id, NULL);
+}
+
+static FakeSession *
+lookup_session (TtsFakeTastytrade *self,
+                SoupServerMessage *msg,
+                TtsFakeRequest    *request,
+                SessionStage       stage)
+{
+  const char *session_id = g_hash_table_lookup (request->params, "session");
+  FakeSession *session = NULL;
+
+  if (session_id != NULL)
+    session = g_hash_table_lookup (self->sessions, session_id);
+
+  if (session == NULL || session->stage != stage)
+    {
+      set_error_page (msg, SOUP_STATUS_BAD_REQUEST,
+                      "This sign-in has expired or was already used. "
+                      "Start again from the application.");
+      return NULL;
+    }
+
+  return session;
+}
+
+static void
+handle_login (TtsFakeTastytrade *self,
+              SoupServerMessage *msg,
+              TtsFakeRequest    *request)
+{
+  const char *session_id = g_hash_table_lookup (request->params, "session");
+  const char *username = g_hash_table_lookup (request->params, "username");
+  const char *password = g_hash_table_lookup (request->params, "password");
+  FakeSession *session;
+
+  session = lookup_session (self, msg, request, STAGE_LOGIN);
+  if (session == NULL)
+    return;
+
+  if (g_strcmp0 (username, self->username) != 0 || g_strcmp0 (password, self->password) != 0)
+    {
+      set_login_page (msg, session_id, session->client_id, "Incorrect username or password.");
+      return;
+    }
+
+  session->stage = STAGE_OTP;
+  set_otp_page (msg, session_id, NULL);
+}
+
+static void
+handle_otp (TtsFakeTastytrade *self,
+            SoupServerMessage *msg,
+            TtsFakeRequest    *request)
+{
+  const char *session_id = g_hash_table_lookup (request->params, "session");
+  const char *otp = g_hash_table_lookup (request->params, "otp");
+  FakeSession *session;
+
+  session = lookup_session (self, msg, request, STAGE_OTP);
+  if (session == NULL)
+    return;
+
+  if (g_strcmp0 (otp, self->otp) != 0)
+    {
+      set_otp_page (msg, session_id, "That code is not valid. Try again.");
+      return;
+    }
+
+  session->stage = STAGE_CONSENT;
+  set_consent_page (msg, session_id, session);
+}
+
+static void
+handle_consent (TtsFakeTastytrade *self,
+                SoupServerMessage *msg,
+                TtsFakeRequest    *request)
+{
+  const char *session_id = g_hash_table_lookup (request->params, "session");
+  const char *decision = g_hash_table_lookup (request->params, "decision");
+  g_autofree char *location = NULL;
+
+  if (lookup_session (self, msg, request, STAGE_CONSENT) == NULL)
+    return;
+
+  if (g_strcmp0 (decision, "allow") != 0 && g_strcmp0 (decision, "deny") != 0)
+    {
+      set_error_page (msg, SOUP_STATUS_BAD_REQUEST, "Choose Authorize or Deny.");
+      return;
+    }
+
+  location = conclude_session (self, session_id, g_str_equal (decision, "allow"));
+
+  /* Set by hand: soup_server_message_set_redirect() would resolve and normalize it. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Location", location);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Cache-Control", "no-store");
+  soup_server_message_set_status (msg, SOUP_STATUS_FOUND, NULL);
+}
+
+/* The token endpoint */
+
+static char *
+issue_access_token (TtsFakeTastytrade *self,
+                    const char        *client_id,
+                    const char        *scope)
+{
+  FakeAccess *access = g_new0 (FakeAccess, 1);
+  char *token = make_jwt ("access", client_id, scope, ACCESS_LIFETIME_SECONDS);
+
+  access->client_id = g_strdup (client_id);
+  access->scope = g_strdup (scope);
+  access->expires_at = fake_now (self) + ACCESS_LIFETIME_SECONDS * G_USEC_PER_SEC;
+  g_hash_table_insert (self->access_tokens, g_strdup (token), access);
+
+  return token;
+}
+
+static char *
+issue_refresh_token (TtsFakeTastytrade *self,
+                     const char        *client_id,
+                     const char        *scope)
+{
+  FakeGrant *grant = g_new0 (FakeGrant, 1);
+  char *token = make_jwt ("refresh", client_id, scope, 0);
+
+  grant->client_id = g_strdup (client_id);
+  grant->scope = g_strdup (scope);
+  g_hash_table_insert (self->grants, g_strdup (token), grant);
+  self->refresh_tokens_issued++;
+
+  return token;
+}
+
+static void
+exchange_code (TtsFakeTastytrade *self,
+               SoupServerMessage *msg,
+               TtsFakeRequest    *request)
+{
+  const char *code_value = g_hash_table_lookup (request->params, "code");
+  const char *client_id = g_hash_table_lookup (request->params, "client_id");
+  const char *client_secret = g_hash_table_lookup (request->params, "client_secret");
+  const char *redirect_uri = g_hash_table_lookup (request->params, "redirect_uri");
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autofree char *access_token = NULL;
+  g_autofree char *refresh_token = NULL;
+  FakeClient *client;
+  FakeCode *code;
+
+  if (code_value == NULL || client_id == NULL || redirect_uri == NULL)
+    {
+      set_token_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                       "code, client_id and redirect_uri are required");
+      return;
+    }
+
+  client = g_hash_table_lookup (self->clients, client_id);
+  if (client == NULL || g_strcmp0 (client_secret, client->client_secret) != 0)
+    {
+      set_token_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_client",
+                       "Invalid client credentials");
+      return;
+    }
+
+  code = g_hash_table_lookup (self->codes, code_value);
+  if (code == NULL
+      || code->used
+      || fake_now (self) - code->issued_at > CODE_LIFETIME_SECONDS * G_USEC_PER_SEC
+      || strcmp (code->client_id, client_id) != 0)
+    {
+      set_token_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_grant",
+                       "Invalid or expired authorization code");
+      return;
+    }
+
+  if (strcmp (code->redirect_uri, redirect_uri) != 0)
+    {
+      set_token_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_grant",
+                       "redirect_uri does not match the authorization request");
+      return;
+    }
+
+  code->used = TRUE;
+  refresh_token = issue_refresh_token (self, client_id, code->scope);
+  access_token = issue_access_token (self, client_id, code->scope);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "access_token");
+  json_builder_add_string_value (builder, access_token);
+  json_builder_set_member_name (builder, "token_type");
+  json_builder_add_string_value (builder, "Bearer");
+  json_builder_set_member_name (builder, "expires_in");
+  json_builder_add_int_value (builder, ACCESS_LIFETIME_SECONDS);
+  json_builder_set_member_name (builder, "refresh_token");
+  json_builder_add_string_value (builder, refresh_token);
+  if (scope_has (code->scope, "openid"))
+    {
+      g_autofree char *id_token = make_jwt ("id", client_id, "openid", ACCESS_LIFETIME_SECONDS);
+
+      json_builder_set_member_name (builder, "id_token");
+      json_builder_add_string_value (builder, id_token);
+    }
+  /* Unknown members must be ignored by clients. */
+  json_builder_set_member_name (builder, "some-unknown-field");
+  json_builder_add_int_value (builder, 1);
+  json_builder_end_object (builder);
+
+  set_json (msg, SOUP_STATUS_OK, builder);
+}
+
+static void
+refresh (TtsFakeTastytrade *self,
+         SoupServerMessage *msg,
+         TtsFakeRequest    *request)
+{
+  const char *refresh_token = g_hash_table_lookup (request->params, "refresh_token");
+  const char *client_id = g_hash_table_lookup (request->params, "client_id");
+  const char *client_secret = g_hash_table_lookup (request->params, "client_secret");
+  const char *scope = g_hash_table_lookup (request->params, "scope");
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autofree char *access_token = NULL;
+  FakeClient *client;
+  FakeGrant *grant;
+
+  if (refresh_token == NULL)
+    {
+      set_token_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                       "refresh_token is required");
+      return;
+    }
+
+  grant = g_hash_table_lookup (self->grants, refresh_token);
+  if (grant == NULL)
+    {
+      set_token_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_grant", "Invalid JWT");
+      return;
+    }
+
+  client = g_hash_table_lookup (self->clients, grant->client_id);
+  if (client == NULL
+      || (client_id != NULL && strcmp (client_id, grant->client_id) != 0)
+      || g_strcmp0 (client_secret, client->client_secret) != 0)
+    {
+      set_token_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_client",
+                       "Invalid client credentials");
+      return;
+    }
+
+  if (scope == NULL || scope[0] == '\0')
+    scope = grant->scope;
+  else
+    {
+      g_auto(GStrv) words = g_strsplit (scope, " ", -1);
+      gsize i;
+
+      for (i = 0; words[i] != NULL; i++)
+        {
+          if (words[i][0] != '\0' && !scope_has (grant->scope, words[i]))
+            {
+              set_token_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_scope",
+                               "The grant does not include this scope");
+              return;
+            }
+        }
+    }
+
+  access_token = issue_access_token (self, grant->client_id, scope);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "access_token");
+  json_builder_add_string_value (builder, access_token);
+  json_builder_set_member_name (builder, "token_type");
+  json_builder_add_string_value (builder, "Bearer");
+  json_builder_set_member_name (builder, "expires_in");
+  json_builder_add_int_value (builder, ACCESS_LIFETIME_SECONDS);
+  json_builder_end_object (builder);
+
+  set_json (msg, SOUP_STATUS_OK, builder);
+}
+
+static void
+handle_token (TtsFakeTastytrade *self,
+              SoupServerMessage *msg,
+              TtsFakeRequest    *request,
+              ParamsKind         kind)
+{
+  const char *grant_type;
+
+  if (self->fail_count > 0)
+    {
+      self->fail_count--;
+      soup_server_message_set_status (msg, self->fail_status, NULL);
+      if (self->fail_body != NULL)
+        soup_server_message_set_response (msg, self->fail_content_type, SOUP_MEMORY_COPY,
+                                          self->fail_body, strlen (self->fail_body));
+      return;
+    }
+
+  if (!has_user_agent (request))
+    {
+      set_nginx_unauthorized (msg);
+      return;
+    }
+
+  if (request->authorization != NULL)
+    {
+      set_token_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_request",
+                       "The token endpoint takes no Authorization header");
+      return;
+    }
+
+  if (request->has_accept_version)
+    {
+      set_token_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                       "Accept-Version is not supported");
+      return;
+    }
+
+  if (kind == PARAMS_MALFORMED)
+    {
+      set_token_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request", "Malformed JSON body");
+      return;
+    }
+
+  if (kind != PARAMS_JSON && kind != PARAMS_FORM)
+    {
+      set_token_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                       "Unsupported Content-Type");
+      return;
+    }
+
+  grant_type = g_hash_table_lookup (request->params, "grant_type");
+  if (grant_type == NULL)
+    set_token_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request", "grant_type is required");
+  else if (strcmp (grant_type, "authorization_code") == 0)
+    exchange_code (self, msg, request);
+  else if (strcmp (grant_type, "refresh_token") == 0)
+    refresh (self, msg, request);
+  else
+    set_token_error (msg, SOUP_STATUS_BAD_REQUEST, "unsupported_grant_type",
+                     "Unsupported grant type");
+}
+
+/* The REST API */
+
+/* Answers the request with an error unless it carries a live access token with "read". */
+static gboolean
+check_bearer (TtsFakeTastytrade *self,
+              SoupServerMessage *msg,
+              TtsFakeRequest    *request)
+{
+  const char *token = NULL;
+  FakeAccess *access = NULL;
+
+  if (!has_user_agent (request))
+    {
+      set_nginx_unauthorized (msg);
+      return FALSE;
+    }
+
+  if (request->authorization != NULL
+      && g_ascii_strncasecmp (request->authorization, "Bearer ", 7) == 0)
+    {
+      token = request->authorization + 7;
+      while (*token == ' ')
+        token++;
+      access = g_hash_table_lookup (self->access_tokens, token);
+    }
+
+  if (access == NULL)
+    {
+      set_rest_error (msg, SOUP_STATUS_UNAUTHORIZED, "token_invalid",
+                      "This request requires a valid access token");
+      return FALSE;
+    }
+
+  if (fake_now (self) >= access->expires_at)
+    {
+      set_rest_error (msg, SOUP_STATUS_UNAUTHORIZED, "token_invalid",
+                      "The access token has expired");
+      return FALSE;
+    }
+
+  if (!scope_has (access->scope, "read"))
+    {
+      set_rest_error (msg, SOUP_STATUS_FORBIDDEN, "forbidden",
+                      "The access token's scope does not permit this request");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+handle_customer (TtsFakeTastytrade *self,
+                 SoupServerMessage *msg,
+                 TtsFakeRequest    *request)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *email = NULL;
+
+  if (!check_bearer (self, msg, request))
+    return;
+
+  email = g_strdup_printf ("%s@example.com", self->username);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "data");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, "me");
+  json_builder_set_member_name (builder, "first-name");
+  json_builder_add_string_value (builder, "Demo");
+  json_builder_set_member_name (builder, "last-name");
+  json_builder_add_string_value (builder, "Customer");
+  json_builder_set_member_name (builder, "email");
+  json_builder_add_string_value (builder, email);
+  json_builder_set_member_name (builder, "has-industry-affiliation");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "context");
+  json_builder_add_string_value (builder, "/customers/me");
+  json_builder_end_object (builder);
+
+  set_json (msg, SOUP_STATUS_OK, builder);
+}
+
+static void
+add_account_json (JsonBuilder *builder,
+                  const char  *number,
+                  const char  *nickname,
+                  const char  *type_name,
+                  const char  *authority)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "account");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "account-number");
+  json_builder_add_string_value (builder, number);
+  json_builder_set_member_name (builder, "nickname");
+  json_builder_add_string_value (builder, nickname);
+  json_builder_set_member_name (builder, "account-type-name");
+  json_builder_add_string_value (builder, type_name);
+  json_builder_set_member_name (builder, "margin-or-cash");
+  json_builder_add_string_value (builder, "Margin");
+  json_builder_set_member_name (builder, "is-closed");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_set_member_name (builder, "opened-at");
+  json_builder_add_string_value (builder, "2021-03-04T15:16:17.000+00:00");
+  json_builder_set_member_name (builder, "day-trader-status");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "authority-level");
+  json_builder_add_string_value (builder, authority);
+  json_builder_end_object (builder);
+}
+
+static void
+handle_accounts (TtsFakeTastytrade *self,
+                 SoupServerMessage *msg,
+                 TtsFakeRequest    *request)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  guint i;
+
+  if (!check_bearer (self, msg, request))
+    return;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "data");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  if (self->accounts->len == 0)
+    add_account_json (builder, "5WX01234", "Individual", "Individual", "owner");
+  for (i = 0; i < self->accounts->len; i++)
+    {
+      FakeAccount *account = g_ptr_array_index (self->accounts, i);
+
+      add_account_json (builder, account->number, account->nickname, account->type_name,
+                        account->authority);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "context");
+  json_builder_add_string_value (builder, "/customers/me/accounts");
+  json_builder_end_object (builder);
+
+  set_json (msg, SOUP_STATUS_OK, builder);
+}
+
+/* Requests */
+
+static GHashTable *
+params_from_json (const char *data,
+                  gsize       length)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GHashTable) params = NULL;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, data, (gssize) length, NULL))
+    return NULL;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  params = string_table_new ();
+  json_object_iter_init (&iter, json_node_get_object (root));
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      GType type;
+      char *value = NULL;
+
+      if (!JSON_NODE_HOLDS_VALUE (node))
+        continue;
+
+      type = json_node_get_value_type (node);
+      if (type == G_TYPE_STRING)
+        value = g_strdup (json_node_get_string (node));
+      else if (type == G_TYPE_INT64)
+        value = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+      else if (type == G_TYPE_BOOLEAN)
+        value = g_strdup (json_node_get_boolean (node) ? "true" : "false");
+      else if (type == G_TYPE_DOUBLE)
+        {
+          char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+          value = g_strdup (g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node)));
+        }
+
+      if (value != NULL)
+        g_hash_table_replace (params, g_strdup (name), value);
+    }
+
+  return g_steal_pointer (&params);
+}
+
+static GHashTable *
+read_params (SoupServerMessage *msg,
+             GHashTable        *query,
+             ParamsKind        *kind)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  GHashTable *params;
+  const char *media_type;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *text = NULL;
+  const char *data;
+  gsize length = 0;
+
+  if (strcmp (soup_server_message_get_method (msg), "POST") != 0)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      params = string_table_new ();
+      if (query != NULL)
+        {
+          g_hash_table_iter_init (&iter, query);
+          while (g_hash_table_iter_next (&iter, &key, &value))
+            g_hash_table_replace (params, g_strdup (key), g_strdup (value));
+        }
+      *kind = PARAMS_QUERY;
+      return params;
+    }
+
+  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  data = g_bytes_get_data (body, &length);
+  text = g_strndup (data != NULL ? data : "", length);
+  media_type = soup_message_headers_get_content_type (headers, NULL);
+
+  if (g_strcmp0 (media_type, "application/x-www-form-urlencoded") == 0)
+    {
+      *kind = PARAMS_FORM;
+      return soup_form_decode (text);
+    }
+
+  if (g_strcmp0 (media_type, "application/json") == 0)
+    {
+      params = params_from_json (text, length);
+      if (params != NULL)
+        {
+          *kind = PARAMS_JSON;
+          return params;
+        }
+      *kind = PARAMS_MALFORMED;
+      return string_table_new ();
+    }
+
+  *kind = PARAMS_UNSUPPORTED;
+  return string_table_new ();
+}
+
+static TtsFakeRequest *
+record_request (TtsFakeTastytrade *self,
+                const char        *method,
+                const char        *path,
+                SoupMessageHeaders *headers,
+                GHashTable        *params)
+{
+  TtsFakeRequest *request = g_new0 (TtsFakeRequest, 1);
+
+  request->method = g_strdup (method);
+  request->path = g_strdup (path);
+  if (headers != NULL)
+    {
+      request->user_agent = g_strdup (soup_message_headers_get_one (headers, "User-Agent"));
+      request->content_type = g_strdup (soup_message_headers_get_one (headers, "Content-Type"));
+      request->authorization = g_strdup (soup_message_headers_get_one (headers, "Authorization"));
+      request->accept = g_strdup (soup_message_headers_get_one (headers, "Accept"));
+      request->has_accept_version = soup_message_headers_get_one (headers, "Accept-Version") != NULL;
+    }
+  request->params = params;
+  g_ptr_array_add (self->requests, request);
+
+  return request;
+}
+
+static void
+server_handler_cb (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  TtsFakeTastytrade *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  TtsFakeRequest *request;
+  ParamsKind kind;
+  GHashTable *params;
+
+  params = read_params (msg, query, &kind);
+  request = record_request (self, method, path, soup_server_message_get_request_headers (msg),
+                            params);
+
+  if (strcmp (method, "GET") == 0 && strcmp (path, "/auth.html") == 0)
+    handle_authorize (self, msg, request);
+  else if (strcmp (method, "POST") == 0 && strcmp (path, "/login") == 0)
+    handle_login (self, msg, request);
+  else if (strcmp (method, "POST") == 0 && strcmp (path, "/otp") == 0)
+    handle_otp (self, msg, request);
+  else if (strcmp (method, "POST") == 0 && strcmp (path, "/consent") == 0)
+    handle_consent (self, msg, request);
+  else if (strcmp (method, "POST") == 0 && strcmp (path, "/oauth/token") == 0)
+    handle_token (self, msg, request, kind);
+  else if (strcmp (method, "GET") == 0 && strcmp (path, "/customers/me") == 0)
+    handle_customer (self, msg, request);
+  else if (strcmp (method, "GET") == 0 && strcmp (path, "/customers/me/accounts") == 0)
+    handle_accounts (self, msg, request);
+  else
+    set_html (msg, SOUP_STATUS_NOT_FOUND, "Not found", "<p>There is nothing here.</p>\n");
+
+  request->status = soup_server_message_get_status (msg);
+  g_object_set_data (G_OBJECT (msg), REQUEST_DATA_KEY, request);
+
+  g_debug ("%s %s: %u", method, path, request->status);
+}
+
+/* Emitted once the answer is written (or the client went away), never twice. */
+static void
+server_request_done_cb (SoupServer        *server,
+                        SoupServerMessage *msg,
+                        TtsFakeTastytrade *self)
+{
+  TtsFakeRequest *request = g_object_steal_data (G_OBJECT (msg), REQUEST_DATA_KEY);
+
+  if (request != NULL)
+    g_signal_emit (self, signals[REQUEST_FINISHED], 0, request);
+}
+
+/* GObject */
+
+static void
+tts_fake_tastytrade_dispose (GObject *object)
+{
+  TtsFakeTastytrade *self = (TtsFakeTastytrade *) object;
+
+  if (self->server != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->server, self);
+      soup_server_disconnect (self->server);
+    }
+  g_clear_object (&self->server);
+
+  G_OBJECT_CLASS (tts_fake_tastytrade_parent_class)->dispose (object);
+}
+
+static void
+tts_fake_tastytrade_finalize (GObject *object)
+{
+  TtsFakeTastytrade *self = (TtsFakeTastytrade *) object;
+
+  g_clear_pointer (&self->clients, g_hash_table_unref);
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->codes, g_hash_table_unref);
+  g_clear_pointer (&self->grants, g_hash_table_unref);
+  g_clear_pointer (&self->access_tokens, g_hash_table_unref);
+  g_clear_pointer (&self->accounts, g_ptr_array_unref);
+  g_clear_pointer (&self->requests, g_ptr_array_unref);
+  g_clear_pointer (&self->api_uri, g_free);
+  g_clear_pointer (&self->auth_uri, g_free);
+  g_clear_pointer (&self->username, g_free);
+  g_clear_pointer (&self->password, g_free);
+  g_clear_pointer (&self->otp, g_free);
+  g_clear_pointer (&self->fail_content_type, g_free);
+  g_clear_pointer (&self->fail_body, g_free);
+
+  G_OBJECT_CLASS (tts_fake_tastytrade_parent_class)->finalize (object);
+}
+
+static void
+tts_fake_tastytrade_class_init (TtsFakeTastytradeClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = tts_fake_tastytrade_dispose;
+  object_class->finalize = tts_fake_tastytrade_finalize;
+
+  signals[REQUEST_FINISHED] =
+    g_signal_new ("request-finished",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  g_cclosure_marshal_VOID__POINTER,
+                  G_TYPE_NONE, 1, G_TYPE_POINTER);
+}
+
+static void
+tts_fake_tastytrade_init (TtsFakeTastytrade *self)
+{
+  self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify) fake_client_free);
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) fake_session_free);
+  self->codes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) fake_code_free);
+  self->grants = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) fake_grant_free);
+  self->access_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) fake_access_free);
+  self->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) fake_account_free);
+  self->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) fake_request_free);
+
+  self->username = g_strdup ("demo");
+  self->password = g_strdup ("demo");
+  self->otp = g_strdup ("123456");
+
+  /* nginx fronts the real service. */
+  self->server = soup_server_new ("server-header", "nginx", NULL);
+  soup_server_add_handler (self->server, NULL, server_handler_cb, self, NULL);
+  g_signal_connect (self->server, "request-finished",
+                    G_CALLBACK (server_request_done_cb), self);
+  g_signal_connect (self->server, "request-aborted",
+                    G_CALLBACK (server_request_done_cb), self);
+}
+
+/* Public API */
+
+TtsFakeTastytrade *
+tts_fake_tastytrade_new (void)
+{
+  return g_object_new (TTS_TYPE_FAKE_TASTYTRADE, NULL);
+}
+
+gboolean
+tts_fake_tastytrade_start (TtsFakeTastytrade  *self,
+                           guint               port,
+                           GError            **error)
+{
+  g_autoptr(GInetAddress) loopback = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  GSList *listeners;
+
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), FALSE);
+  g_return_val_if_fail (self->port == 0, FALSE);
+  g_return_val_if_fail (port <= G_MAXUINT16, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  address = g_inet_socket_address_new (loopback, (guint16) port);
+  if (!soup_server_listen (self->server, address, 0, error))
+    return FALSE;
+
+  /* Not soup_server_get_uris(): it leaks an address in libsoup 3.2. */
+  listeners = soup_server_get_listeners (self->server);
+  g_assert (listeners != NULL);
+  local = g_socket_get_local_address (listeners->data, error);
+  g_slist_free (listeners);
+  if (local == NULL)
+    {
+      soup_server_disconnect (self->server);
+      return FALSE;
+    }
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+
+  self->api_uri = g_strdup_printf ("http://127.0.0.1:%u", self->port);
+  self->auth_uri = g_strdup_printf ("%s/auth.html", self->api_uri);
+  g_debug ("Listening on %s", self->api_uri);
+
+  return TRUE;
+}
+
+const char *
+tts_fake_tastytrade_get_api_uri (TtsFakeTastytrade *self)
+{
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), NULL);
+
+  return self->api_uri;
+}
+
+const char *
+tts_fake_tastytrade_get_auth_uri (TtsFakeTastytrade *self)
+{
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), NULL);
+
+  return self->auth_uri;
+}
+
+guint
+tts_fake_tastytrade_get_port (TtsFakeTastytrade *self)
+{
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), 0);
+
+  return self->port;
+}
+
+static void
+revoke_grants (TtsFakeTastytrade *self,
+               const char        *client_id)
+{
+  GHashTableIter iter;
+  FakeGrant *grant;
+
+  g_hash_table_iter_init (&iter, self->grants);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &grant))
+    {
+      if (strcmp (grant->client_id, client_id) == 0)
+        g_hash_table_iter_remove (&iter);
+    }
+}
+
+void
+tts_fake_tastytrade_add_client (TtsFakeTastytrade *self,
+                                const char        *client_id,
+                                const char        *client_secret,
+                                const char        *redirect_uri)
+{
+  FakeClient *client;
+  FakeClient *old;
+
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+  g_return_if_fail (client_id != NULL);
+  g_return_if_fail (client_secret != NULL);
+  g_return_if_fail (redirect_uri != NULL);
+
+  old = g_hash_table_lookup (self->clients, client_id);
+  if (old != NULL && strcmp (old->client_secret, client_secret) != 0)
+    revoke_grants (self, client_id);
+
+  client = g_new0 (FakeClient, 1);
+  client->client_id = g_strdup (client_id);
+  client->client_secret = g_strdup (client_secret);
+  client->redirect_uri = g_strdup (redirect_uri);
+  g_hash_table_replace (self->clients, client->client_id, client);
+}
+
+void
+tts_fake_tastytrade_set_user (TtsFakeTastytrade *self,
+                              const char        *username,
+                              const char        *password,
+                              const char        *otp)
+{
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (password != NULL);
+  g_return_if_fail (otp != NULL);
+
+  g_free (self->username);
+  self->username = g_strdup (username);
+  g_free (self->password);
+  self->password = g_strdup (password);
+  g_free (self->otp);
+  self->otp = g_strdup (otp);
+}
+
+void
+tts_fake_tastytrade_add_account (TtsFakeTastytrade *self,
+                                 const char        *number,
+                                 const char        *nickname,
+                                 const char        *type_name,
+                                 const char        *authority)
+{
+  FakeAccount *account;
+
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+  g_return_if_fail (number != NULL);
+  g_return_if_fail (nickname != NULL);
+  g_return_if_fail (type_name != NULL);
+  g_return_if_fail (authority != NULL);
+
+  account = g_new0 (FakeAccount, 1);
+  account->number = g_strdup (number);
+  account->nickname = g_strdup (nickname);
+  account->type_name = g_strdup (type_name);
+  account->authority = g_strdup (authority);
+  g_ptr_array_add (self->accounts, account);
+}
+
+char *
+tts_fake_tastytrade_create_grant (TtsFakeTastytrade *self,
+                                  const char        *client_id)
+{
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), NULL);
+  g_return_val_if_fail (client_id != NULL, NULL);
+  g_return_val_if_fail (g_hash_table_contains (self->clients, client_id), NULL);
+
+  return issue_refresh_token (self, client_id, "read");
+}
+
+void
+tts_fake_tastytrade_revoke_grants (TtsFakeTastytrade *self,
+                                   const char        *client_id)
+{
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+  g_return_if_fail (client_id != NULL);
+
+  revoke_grants (self, client_id);
+}
+
+void
+tts_fake_tastytrade_fail_token_requests (TtsFakeTastytrade *self,
+                                         guint              count,
+                                         guint              status,
+                                         const char        *content_type,
+                                         const char        *body)
+{
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+  g_return_if_fail (count == 0 || (status >= 100 && status <= 599));
+
+  self->fail_count = count;
+  self->fail_status = status;
+  g_free (self->fail_content_type);
+  self->fail_content_type = g_strdup (content_type);
+  g_free (self->fail_body);
+  self->fail_body = g_strdup (body);
+}
+
+GPtrArray *
+tts_fake_tastytrade_get_requests (TtsFakeTastytrade *self)
+{
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), NULL);
+
+  return self->requests;
+}
+
+TtsFakeRequest *
+tts_fake_tastytrade_get_last_request (TtsFakeTastytrade *self,
+                                      const char        *path)
+{
+  guint i;
+
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  for (i = self->requests->len; i > 0; i--)
+    {
+      TtsFakeRequest *request = g_ptr_array_index (self->requests, i - 1);
+
+      if (strcmp (request->path, path) == 0)
+        return request;
+    }
+
+  return NULL;
+}
+
+guint
+tts_fake_tastytrade_get_codes_issued (TtsFakeTastytrade *self)
+{
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), 0);
+
+  return self->codes_issued;
+}
+
+guint
+tts_fake_tastytrade_get_refresh_tokens_issued (TtsFakeTastytrade *self)
+{
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), 0);
+
+  return self->refresh_tokens_issued;
+}
+
+void
+tts_fake_tastytrade_advance_clock (TtsFakeTastytrade *self,
+                                   guint              seconds)
+{
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+
+  self->clock_offset += (gint64) seconds * G_USEC_PER_SEC;
+}
+
+char *
+tts_fake_tastytrade_complete_authorization (TtsFakeTastytrade  *self,
+                                            const char         *authorize_uri,
+                                            gboolean            allow,
+                                            GError            **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *error_message = NULL;
+  g_autofree char *session_id = NULL;
+  TtsFakeRequest *request;
+  const char *query;
+
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), NULL);
+  g_return_val_if_fail (authorize_uri != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  uri = g_uri_parse (authorize_uri, SOUP_HTTP_URI_FLAGS, error);
+  if (uri == NULL)
+    return NULL;
+
+  if (strcmp (g_uri_get_path (uri), "/auth.html") != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Not the authorization page: %s", g_uri_get_path (uri));
+      return NULL;
+    }
+
+  query = g_uri_get_query (uri);
+  request = record_request (self, "GET", "/auth.html", NULL,
+                            soup_form_decode (query != NULL ? query : ""));
+
+  session_id = begin_session (self, request->params, &error_message);
+  request->status = session_id != NULL ? SOUP_STATUS_OK : SOUP_STATUS_BAD_REQUEST;
+  g_signal_emit (self, signals[REQUEST_FINISHED], 0, request);
+
+  if (session_id == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, error_message);
+      return NULL;
+    }
+
+  return conclude_session (self, session_id, allow);
+}
