@@ -17,6 +17,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (TtsSecretsFile, tts_secrets_file, TTS, SECRETS_FILE, GObject)
 
 TtsSecretsFile *tts_secrets_file_new              (GFile           *folder);
+/* The getters return (transfer none). */
 GFile          *tts_secrets_file_get_folder       (TtsSecretsFile  *self);
 /* folder/.secrets and folder/.secrets.backup */
 GFile          *tts_secrets_file_get_file         (TtsSecretsFile  *self);

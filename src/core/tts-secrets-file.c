@@ -1,0 +1,830 @@
+/* tts-secrets-file.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "tts-dotenv.h"
+#include "tts-error.h"
+#include "tts-secrets-file.h"
+#include "tts-wipe.h"
+
+/* A .secrets file is a few lines; anything this large is something else. */
+#define MAX_SECRETS_SIZE (1024 * 1024)
+#define GITIGNORE_NAME   ".gitignore"
+
+struct _TtsSecretsFile
+{
+  GObject  parent_instance;
+
+  GFile   *folder;
+  GFile   *file;
+  GFile   *backup_file;
+};
+
+G_DEFINE_FINAL_TYPE (TtsSecretsFile, tts_secrets_file, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_FOLDER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+tts_secrets_file_constructed (GObject *object)
+{
+  TtsSecretsFile *self = (TtsSecretsFile *) object;
+
+  G_OBJECT_CLASS (tts_secrets_file_parent_class)->constructed (object);
+
+  g_assert (self->folder != NULL);
+  self->file = g_file_get_child (self->folder, TTS_SECRETS_FILE_NAME);
+  self->backup_file = g_file_get_child (self->folder, TTS_SECRETS_BACKUP_FILE_NAME);
+}
+
+static void
+tts_secrets_file_finalize (GObject *object)
+{
+  TtsSecretsFile *self = (TtsSecretsFile *) object;
+
+  g_clear_object (&self->folder);
+  g_clear_object (&self->file);
+  g_clear_object (&self->backup_file);
+
+  G_OBJECT_CLASS (tts_secrets_file_parent_class)->finalize (object);
+}
+
+static void
+tts_secrets_file_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  TtsSecretsFile *self = TTS_SECRETS_FILE (object);
+
+  switch (prop_id)
+    {
+    case PROP_FOLDER:
+      g_value_set_object (value, self->folder);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tts_secrets_file_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  TtsSecretsFile *self = TTS_SECRETS_FILE (object);
+
+  switch (prop_id)
+    {
+    case PROP_FOLDER:
+      self->folder = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tts_secrets_file_class_init (TtsSecretsFileClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = tts_secrets_file_constructed;
+  object_class->finalize = tts_secrets_file_finalize;
+  object_class->get_property = tts_secrets_file_get_property;
+  object_class->set_property = tts_secrets_file_set_property;
+
+  properties[PROP_FOLDER] =
+    g_param_spec_object ("folder", NULL, NULL,
+                         G_TYPE_FILE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+tts_secrets_file_init (TtsSecretsFile *self)
+{
+}
+
+TtsSecretsFile *
+tts_secrets_file_new (GFile *folder)
+{
+  g_return_val_if_fail (G_IS_FILE (folder), NULL);
+
+  return g_object_new (TTS_TYPE_SECRETS_FILE, "folder", folder, NULL);
+}
+
+GFile *
+tts_secrets_file_get_folder (TtsSecretsFile *self)
+{
+  g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), NULL);
+
+  return self->folder;
+}
+
+GFile *
+tts_secrets_file_get_file (TtsSecretsFile *self)
+{
+  g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), NULL);
+
+  return self->file;
+}
+
+GFile *
+tts_secrets_file_get_backup_file (TtsSecretsFile *self)
+{
+  g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), NULL);
+
+  return self->backup_file;
+}
+
+gboolean
+tts_secrets_file_exists (TtsSecretsFile *self)
+{
+  g_autofree char *path = NULL;
+  struct stat st;
+
+  g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), FALSE);
+
+  path = g_file_get_path (self->file);
+
+  return path != NULL && lstat (path, &st) == 0;
+}
+
+static gboolean
+write_all (int         fd,
+           const char *data,
+           gsize       length)
+{
+  while (length > 0)
+    {
+      ssize_t written = write (fd, data, length);
+
+      if (written < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return FALSE;
+        }
+      data += written;
+      length -= written;
+    }
+
+  return TRUE;
+}
+
+static void
+set_write_error (GError     **error,
+                 const char  *path,
+                 int          saved_errno)
+{
+  g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
+               _("Could not write “%s”: %s."), path, g_strerror (saved_errno));
+}
+
+/* Creates a file with a fresh name in the folder, 0600 from its first moment whatever the
+ * umask, writes @data and syncs it. Returns its name; on failure nothing is left behind. */
+static char *
+write_temp_file (int          dirfd,
+                 const char  *data,
+                 gsize        length,
+                 const char  *target_path,
+                 GError     **error)
+{
+  static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  g_autofree char *name = NULL;
+  int saved_errno;
+  int fd = -1;
+
+  for (int attempt = 0; attempt < 100 && fd < 0; attempt++)
+    {
+      /* 8 characters: never the 6 of "backup". */
+      char suffix[9];
+
+      for (int i = 0; i < 8; i++)
+        suffix[i] = chars[g_random_int_range (0, sizeof chars - 1)];
+      suffix[8] = '\0';
+
+      g_free (name);
+      name = g_strconcat (TTS_SECRETS_FILE_NAME ".", suffix, NULL);
+      fd = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+      if (fd < 0 && errno != EEXIST)
+        {
+          set_write_error (error, target_path, errno);
+          return NULL;
+        }
+    }
+
+  if (fd < 0)
+    {
+      set_write_error (error, target_path, EEXIST);
+      return NULL;
+    }
+
+  if (fchmod (fd, 0600) != 0 || !write_all (fd, data, length) || fsync (fd) != 0)
+    {
+      saved_errno = errno;
+      close (fd);
+      goto fail;
+    }
+
+  if (close (fd) != 0)
+    {
+      saved_errno = errno;
+      goto fail;
+    }
+
+  return g_steal_pointer (&name);
+
+fail:
+  unlinkat (dirfd, name, 0);
+  set_write_error (error, target_path, saved_errno);
+  return NULL;
+}
+
+/* Refuses what we must not read, replace or write through. */
+static void
+set_symlink_error (GError     **error,
+                   const char  *path)
+{
+  g_set_error (error, TTS_ERROR, TTS_ERROR_UNSAFE_FILE,
+               _("“%s” is a symbolic link, so it was not changed. Saving through it could "
+                 "put your secrets somewhere else."),
+               path);
+}
+
+static void
+set_read_error (GError     **error,
+                const char  *path,
+                int          saved_errno)
+{
+  g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
+               _("Could not read “%s”: %s."), path, g_strerror (saved_errno));
+}
+
+static gboolean
+check_secrets_stat (const struct stat  *st,
+                    const char         *path,
+                    GError            **error)
+{
+  if (S_ISLNK (st->st_mode))
+    {
+      set_symlink_error (error, path);
+      return FALSE;
+    }
+
+  if (!S_ISREG (st->st_mode))
+    {
+      g_set_error (error, TTS_ERROR, TTS_ERROR_UNSAFE_FILE,
+                   _("“%s” is not a regular file, so it was not changed."), path);
+      return FALSE;
+    }
+
+  if (st->st_uid != geteuid ())
+    {
+      g_set_error (error, TTS_ERROR, TTS_ERROR_UNSAFE_FILE,
+                   _("“%s” belongs to another user, so it was not changed."), path);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Reads the existing .secrets into a buffer the caller wipes. */
+static gboolean
+read_existing (int                 dirfd,
+               const struct stat  *expected,
+               const char         *path,
+               char              **out_data,
+               gsize              *out_length,
+               GError            **error)
+{
+  struct stat st;
+  char *data;
+  gsize length = 0;
+  int fd;
+
+  /* O_NONBLOCK: something swapped in since the check must not hang us (a FIFO). */
+  fd = openat (dirfd, TTS_SECRETS_FILE_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      if (saved_errno == ELOOP)
+        set_symlink_error (error, path);
+      else
+        set_read_error (error, path, saved_errno);
+      return FALSE;
+    }
+
+  if (fstat (fd, &st) != 0)
+    {
+      int saved_errno = errno;
+
+      close (fd);
+      set_read_error (error, path, saved_errno);
+      return FALSE;
+    }
+
+  if (!check_secrets_stat (&st, path, error))
+    {
+      close (fd);
+      return FALSE;
+    }
+
+  if (st.st_dev != expected->st_dev || st.st_ino != expected->st_ino
+      || st.st_size > MAX_SECRETS_SIZE)
+    goto too_large_or_changed;
+
+  data = g_malloc (MAX_SECRETS_SIZE + 1);
+  for (;;)
+    {
+      ssize_t got = read (fd, data + length, MAX_SECRETS_SIZE + 1 - length);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0)
+        {
+          int saved_errno = errno;
+
+          tts_wipe (data, length);
+          g_free (data);
+          close (fd);
+          set_read_error (error, path, saved_errno);
+          return FALSE;
+        }
+      if (got == 0)
+        break;
+
+      length += got;
+      if (length > MAX_SECRETS_SIZE)
+        {
+          tts_wipe (data, length);
+          g_free (data);
+          goto too_large_or_changed;
+        }
+    }
+
+  close (fd);
+  *out_data = data;
+  *out_length = length;
+  return TRUE;
+
+too_large_or_changed:
+  close (fd);
+  g_set_error (error, TTS_ERROR, TTS_ERROR_UNSAFE_FILE,
+               _("“%s” is too large to be a .secrets file or changed while it was read, "
+                 "so it was not changed."),
+               path);
+  return FALSE;
+}
+
+/* Walks up from @folder_path looking for .git (a folder, or a file in worktrees). */
+static gboolean
+in_git_work_tree (const char *folder_path)
+{
+  g_autofree char *dir = g_strdup (folder_path);
+
+  for (;;)
+    {
+      g_autofree char *dot_git = g_build_filename (dir, ".git", NULL);
+      g_autofree char *parent = NULL;
+
+      if (g_file_test (dot_git, G_FILE_TEST_EXISTS))
+        return TRUE;
+
+      parent = g_path_get_dirname (dir);
+      if (strcmp (parent, dir) == 0)
+        return FALSE;
+      g_free (dir);
+      dir = g_steal_pointer (&parent);
+    }
+}
+
+/* 1 when git ignores @name in @folder_path, 0 when it does not, -1 when git cannot tell
+ * (no repository, a repository git distrusts, git failing). */
+static int
+git_check_ignore (const char *git,
+                  const char *folder_path,
+                  const char *name)
+{
+  const char *argv[] = { git, "-C", folder_path, "check-ignore", "-q", "--", name, NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL,
+                     G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, &error))
+    {
+      g_debug ("Could not run git check-ignore: %s", error->message);
+      return -1;
+    }
+
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    return 1;
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 1)
+    return 0;
+
+  return -1;
+}
+
+/* Without git: is @name listed as itself or /itself? */
+static gboolean
+gitignore_lists (const char *contents,
+                 gsize       length,
+                 const char *name)
+{
+  g_autofree char *rooted = g_strconcat ("/", name, NULL);
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *text = g_strndup (contents, length);
+
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_strchomp (lines[i]);
+      if (strcmp (lines[i], name) == 0 || strcmp (lines[i], rooted) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Reads .gitignore without following a symlink; FALSE when it is something we will not touch. */
+static gboolean
+read_gitignore (int          dirfd,
+                GByteArray **out)
+{
+  g_autoptr(GByteArray) bytes = g_byte_array_new ();
+  struct stat st;
+  int fd;
+
+  fd = openat (dirfd, GITIGNORE_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    {
+      if (errno != ENOENT)
+        return FALSE;
+      *out = g_steal_pointer (&bytes);
+      return TRUE;
+    }
+
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return FALSE;
+    }
+
+  for (;;)
+    {
+      guint8 chunk[4096];
+      ssize_t got = read (fd, chunk, sizeof chunk);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0)
+        {
+          close (fd);
+          return FALSE;
+        }
+      if (got == 0)
+        break;
+      g_byte_array_append (bytes, chunk, got);
+    }
+
+  close (fd);
+  *out = g_steal_pointer (&bytes);
+  return TRUE;
+}
+
+/* Best effort after the save: the user is told about the saved file either way. */
+static void
+update_gitignore (int         dirfd,
+                  const char *folder_path)
+{
+  static const char * const names[] = { TTS_SECRETS_FILE_NAME, TTS_SECRETS_BACKUP_FILE_NAME };
+  g_autofree char *git = NULL;
+  g_autoptr(GByteArray) contents = NULL;
+  g_autoptr(GString) addition = g_string_new (NULL);
+  const char *eol;
+  int fd;
+
+  if (!in_git_work_tree (folder_path))
+    return;
+
+  if (!read_gitignore (dirfd, &contents))
+    {
+      g_debug ("Not updating %s in %s: it is not a regular file or cannot be read",
+               GITIGNORE_NAME, folder_path);
+      return;
+    }
+
+  eol = "\n";
+  if (contents->len > 0 && g_strstr_len ((const char *) contents->data, contents->len, "\r\n") != NULL)
+    eol = "\r\n";
+  git = g_find_program_in_path ("git");
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      int ignored = git != NULL ? git_check_ignore (git, folder_path, names[i]) : -1;
+
+      if (ignored < 0)
+        ignored = contents->len > 0
+                  && gitignore_lists ((const char *) contents->data, contents->len, names[i]);
+      if (!ignored)
+        g_string_append_printf (addition, "%s%s", names[i], eol);
+    }
+
+  if (addition->len == 0)
+    return;
+
+  if (contents->len > 0 && contents->data[contents->len - 1] != '\n')
+    g_string_prepend (addition, eol);
+
+  fd = openat (dirfd, GITIGNORE_NAME,
+               O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+  if (fd < 0)
+    {
+      g_debug ("Could not open %s in %s: %s", GITIGNORE_NAME, folder_path, g_strerror (errno));
+      return;
+    }
+
+  if (!write_all (fd, addition->str, addition->len))
+    g_debug ("Could not write %s in %s: %s", GITIGNORE_NAME, folder_path, g_strerror (errno));
+
+  close (fd);
+}
+
+static void
+wipe_and_free (char  **data,
+               gsize   length)
+{
+  if (*data == NULL)
+    return;
+  tts_wipe (*data, length);
+  g_clear_pointer (data, g_free);
+}
+
+gboolean
+tts_secrets_file_save (TtsSecretsFile  *self,
+                       const char      *client_id,
+                       const char      *client_secret,
+                       const char      *refresh_token,
+                       GCancellable    *cancellable,
+                       GError         **error)
+{
+  const char *keys[] = {
+    TTS_DOTENV_KEY_CLIENT_ID,
+    TTS_DOTENV_KEY_CLIENT_SECRET,
+    TTS_DOTENV_KEY_REFRESH_TOKEN,
+    NULL
+  };
+  const char *values[] = { client_id, client_secret, refresh_token, NULL };
+  g_autofree char *folder_path = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *backup_path = NULL;
+  g_autofree char *new_tmp = NULL;
+  g_autofree char *backup_tmp = NULL;
+  g_autoptr(GError) merge_error = NULL;
+  char *old_data = NULL;
+  gsize old_length = 0;
+  char *new_data = NULL;
+  gsize new_length = 0;
+  gboolean has_old = FALSE;
+  gboolean ok = FALSE;
+  struct stat st;
+  int dirfd = -1;
+
+  g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), FALSE);
+  g_return_val_if_fail (client_id != NULL, FALSE);
+  g_return_val_if_fail (client_secret != NULL, FALSE);
+  g_return_val_if_fail (refresh_token != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  folder_path = g_file_get_path (self->folder);
+  if (folder_path == NULL)
+    {
+      g_autofree char *name = g_file_get_parse_name (self->folder);
+
+      g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
+                   _("The folder “%s” is not on this computer. Choose a local folder."), name);
+      return FALSE;
+    }
+  path = g_build_filename (folder_path, TTS_SECRETS_FILE_NAME, NULL);
+  backup_path = g_build_filename (folder_path, TTS_SECRETS_BACKUP_FILE_NAME, NULL);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  dirfd = open (folder_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
+                   _("Could not open the folder “%s”: %s."), folder_path,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  if (fstatat (dirfd, TTS_SECRETS_FILE_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    {
+      struct stat backup_st;
+
+      if (!check_secrets_stat (&st, path, error))
+        goto out;
+
+      if (fstatat (dirfd, TTS_SECRETS_BACKUP_FILE_NAME, &backup_st, AT_SYMLINK_NOFOLLOW) == 0)
+        {
+          if (!S_ISREG (backup_st.st_mode))
+            {
+              g_set_error (error, TTS_ERROR, TTS_ERROR_UNSAFE_FILE,
+                           _("“%s” is not a regular file, so the previous credentials cannot be "
+                             "backed up there. Nothing was changed."),
+                           backup_path);
+              goto out;
+            }
+        }
+      else if (errno != ENOENT)
+        {
+          set_write_error (error, backup_path, errno);
+          goto out;
+        }
+
+      if (!read_existing (dirfd, &st, path, &old_data, &old_length, error))
+        goto out;
+      has_old = TRUE;
+    }
+  else if (errno != ENOENT)
+    {
+      set_read_error (error, path, errno);
+      goto out;
+    }
+
+  new_data = tts_dotenv_merge (old_data, old_length, keys, values, &new_length, &merge_error);
+  if (new_data == NULL)
+    {
+      if (g_error_matches (merge_error, TTS_ERROR, TTS_ERROR_UNSAFE_FILE))
+        g_set_error (error, TTS_ERROR, TTS_ERROR_UNSAFE_FILE,
+                     _("“%s” has a line that could not be kept as it is while adding the new "
+                       "values, so it was not changed."),
+                     path);
+      else
+        g_propagate_error (error, g_steal_pointer (&merge_error));
+      goto out;
+    }
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    goto out;
+
+  new_tmp = write_temp_file (dirfd, new_data, new_length, path, error);
+  if (new_tmp == NULL)
+    goto out;
+
+  if (has_old)
+    {
+      backup_tmp = write_temp_file (dirfd, old_data, old_length, backup_path, error);
+      if (backup_tmp == NULL)
+        goto out;
+    }
+
+  /* The last point where the user can still change their mind. */
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    goto out;
+
+  if (backup_tmp != NULL)
+    {
+      if (renameat (dirfd, backup_tmp, dirfd, TTS_SECRETS_BACKUP_FILE_NAME) != 0)
+        {
+          set_write_error (error, backup_path, errno);
+          goto out;
+        }
+      g_clear_pointer (&backup_tmp, g_free);
+    }
+
+  if (renameat (dirfd, new_tmp, dirfd, TTS_SECRETS_FILE_NAME) != 0)
+    {
+      set_write_error (error, path, errno);
+      goto out;
+    }
+  g_clear_pointer (&new_tmp, g_free);
+
+  /* The new name is in place; a folder that cannot be synced does not undo that. */
+  if (fsync (dirfd) != 0)
+    g_debug ("Could not sync the folder %s: %s", folder_path, g_strerror (errno));
+
+  update_gitignore (dirfd, folder_path);
+
+  ok = TRUE;
+
+out:
+  if (new_tmp != NULL)
+    unlinkat (dirfd, new_tmp, 0);
+  if (backup_tmp != NULL)
+    unlinkat (dirfd, backup_tmp, 0);
+  wipe_and_free (&old_data, old_length);
+  wipe_and_free (&new_data, new_length);
+  close (dirfd);
+
+  return ok;
+}
+
+typedef struct
+{
+  char *client_id;
+  char *client_secret;
+  char *refresh_token;
+} SaveData;
+
+static void
+save_data_free (SaveData *data)
+{
+  tts_wipe_free (data->client_id);
+  tts_wipe_free (data->client_secret);
+  tts_wipe_free (data->refresh_token);
+  g_free (data);
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveData *data = task_data;
+  GError *error = NULL;
+
+  if (tts_secrets_file_save (source_object,
+                             data->client_id,
+                             data->client_secret,
+                             data->refresh_token,
+                             cancellable,
+                             &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+tts_secrets_file_save_async (TtsSecretsFile      *self,
+                             const char          *client_id,
+                             const char          *client_secret,
+                             const char          *refresh_token,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SaveData *data;
+
+  g_return_if_fail (TTS_IS_SECRETS_FILE (self));
+  g_return_if_fail (client_id != NULL);
+  g_return_if_fail (client_secret != NULL);
+  g_return_if_fail (refresh_token != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  data = g_new0 (SaveData, 1);
+  data->client_id = g_strdup (client_id);
+  data->client_secret = g_strdup (client_secret);
+  data->refresh_token = g_strdup (refresh_token);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tts_secrets_file_save_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) save_data_free);
+  /* A save that got past its last cancellation point has written the file: report that. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, save_thread);
+}
+
+gboolean
+tts_secrets_file_save_finish (TtsSecretsFile  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tts_secrets_file_save_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

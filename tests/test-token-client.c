@@ -1,0 +1,1240 @@
+/* test-token-client.c: the token client against the in-process fake tastytrade
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <libsoup/soup.h>
+
+#include "tts-account.h"
+#include "tts-error.h"
+#include "tts-fake-tastytrade.h"
+#include "tts-token-client.h"
+#include "tts-tokens.h"
+
+#define CLIENT_ID     "test-client-id"
+#define CLIENT_SECRET "test-client-secret-7f3a"
+#define REDIRECT_URI  "http://localhost:8000"
+#define USER_AGENT    "tastytrade-setup/test"
+
+#define BUSY_HTML "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
+#define NGINX_401 \
+  "<html>\r\n<head><title>401 Authorization Required</title></head>\r\n" \
+  "<body>\r\n<center><h1>401 Authorization Required</h1></center>\r\n" \
+  "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+#define NOT_A_CUSTOMER \
+  "{\"error_code\":\"invalid_request\",\"error_description\":\"User is not a TastyTrade customer\"}"
+
+typedef struct
+{
+  TtsFakeTastytrade *fake;
+  TtsTokenClient    *client;
+} Fixture;
+
+/* What one async call gave back. */
+typedef struct
+{
+  gboolean   done;
+  TtsTokens *tokens;
+  GPtrArray *accounts;
+  GError    *error;
+} Result;
+
+static void
+result_clear (Result *result)
+{
+  g_clear_pointer (&result->tokens, tts_tokens_free);
+  g_clear_pointer (&result->accounts, g_ptr_array_unref);
+  g_clear_error (&result->error);
+  result->done = FALSE;
+}
+
+static void
+wait_for (gboolean *flag)
+{
+  while (!*flag)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->fake = tts_fake_tastytrade_new ();
+  g_assert_true (tts_fake_tastytrade_start (fixture->fake, 0, &error));
+  g_assert_no_error (error);
+  tts_fake_tastytrade_add_client (fixture->fake, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI);
+
+  fixture->client = tts_token_client_new (tts_fake_tastytrade_get_api_uri (fixture->fake),
+                                          USER_AGENT);
+  tts_token_client_set_timeout (fixture->client, 10);
+  tts_token_client_set_retry_delay (fixture->client, 1);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_clear_object (&fixture->client);
+  g_clear_object (&fixture->fake);
+}
+
+/* Calls, run to completion */
+
+static void
+exchange_cb (GObject      *object,
+             GAsyncResult *async_result,
+             gpointer      user_data)
+{
+  Result *result = user_data;
+
+  result->tokens = tts_token_client_exchange_code_finish (TTS_TOKEN_CLIENT (object),
+                                                          async_result, &result->error);
+  result->done = TRUE;
+}
+
+static void
+refresh_cb (GObject      *object,
+            GAsyncResult *async_result,
+            gpointer      user_data)
+{
+  Result *result = user_data;
+
+  result->tokens = tts_token_client_refresh_finish (TTS_TOKEN_CLIENT (object),
+                                                    async_result, &result->error);
+  result->done = TRUE;
+}
+
+static void
+accounts_cb (GObject      *object,
+             GAsyncResult *async_result,
+             gpointer      user_data)
+{
+  Result *result = user_data;
+
+  result->accounts = tts_token_client_list_accounts_finish (TTS_TOKEN_CLIENT (object),
+                                                            async_result, &result->error);
+  result->done = TRUE;
+}
+
+static TtsTokens *
+exchange (TtsTokenClient  *client,
+          const char      *client_secret,
+          const char      *code,
+          GError         **error)
+{
+  Result result = { 0, };
+
+  tts_token_client_exchange_code_async (client, CLIENT_ID, client_secret, code, REDIRECT_URI,
+                                        NULL, exchange_cb, &result);
+  wait_for (&result.done);
+  g_assert_true ((result.tokens == NULL) != (result.error == NULL));
+  if (result.error != NULL)
+    g_propagate_error (error, result.error);
+
+  return result.tokens;
+}
+
+static TtsTokens *
+refresh (TtsTokenClient  *client,
+         const char      *client_secret,
+         const char      *refresh_token,
+         GError         **error)
+{
+  Result result = { 0, };
+
+  tts_token_client_refresh_async (client, CLIENT_ID, client_secret, refresh_token,
+                                  NULL, refresh_cb, &result);
+  wait_for (&result.done);
+  g_assert_true ((result.tokens == NULL) != (result.error == NULL));
+  if (result.error != NULL)
+    g_propagate_error (error, result.error);
+
+  return result.tokens;
+}
+
+static GPtrArray *
+list_accounts (TtsTokenClient  *client,
+               const char      *access_token,
+               GError         **error)
+{
+  Result result = { 0, };
+
+  tts_token_client_list_accounts_async (client, access_token, NULL, accounts_cb, &result);
+  wait_for (&result.done);
+  g_assert_true ((result.accounts == NULL) != (result.error == NULL));
+  if (result.error != NULL)
+    g_propagate_error (error, result.error);
+
+  return result.accounts;
+}
+
+/* Helpers */
+
+/* Signs in at the fake as a browser would and returns the code of the redirect. */
+static char *
+get_code_for_scope (Fixture    *fixture,
+                    const char *scope)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) uri = g_string_new (tts_fake_tastytrade_get_auth_uri (fixture->fake));
+  g_autofree char *location = NULL;
+  g_autoptr(GUri) parsed = NULL;
+  g_autoptr(GHashTable) params = NULL;
+
+  g_string_append (uri, "?response_type=code&client_id=");
+  g_string_append_uri_escaped (uri, CLIENT_ID, NULL, FALSE);
+  g_string_append (uri, "&redirect_uri=");
+  g_string_append_uri_escaped (uri, REDIRECT_URI, NULL, FALSE);
+  g_string_append (uri, "&scope=");
+  g_string_append_uri_escaped (uri, scope, NULL, FALSE);
+  g_string_append (uri, "&state=test-state");
+
+  location = tts_fake_tastytrade_complete_authorization (fixture->fake, uri->str, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (location);
+
+  parsed = g_uri_parse (location, G_URI_FLAGS_ENCODED_QUERY, &error);
+  g_assert_no_error (error);
+  params = g_uri_parse_params (g_uri_get_query (parsed), -1, "&", G_URI_PARAMS_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_hash_table_lookup (params, "state"), ==, "test-state");
+  g_assert_nonnull (g_hash_table_lookup (params, "code"));
+
+  return g_strdup (g_hash_table_lookup (params, "code"));
+}
+
+static char *
+get_code (Fixture *fixture)
+{
+  return get_code_for_scope (fixture, "read");
+}
+
+static guint
+count_requests (Fixture    *fixture,
+                const char *path)
+{
+  GPtrArray *requests = tts_fake_tastytrade_get_requests (fixture->fake);
+  guint count = 0;
+  guint i;
+
+  for (i = 0; i < requests->len; i++)
+    {
+      TtsFakeRequest *request = g_ptr_array_index (requests, i);
+
+      if (g_strcmp0 (request->path, path) == 0)
+        count++;
+    }
+
+  return count;
+}
+
+static void
+assert_message_hides (const GError *error,
+                      const char   *secret)
+{
+  g_assert_nonnull (error);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_assert_null (strstr (error->message, secret));
+}
+
+/* A port nothing listens on. */
+static guint
+closed_port (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_assert_true (g_socket_close (socket, &error));
+  g_assert_no_error (error);
+
+  return port;
+}
+
+/* A server that takes every request and never answers. */
+typedef struct
+{
+  SoupServer *server;
+  char       *uri;
+  guint       n_requests;
+} Stall;
+
+static void
+stall_handler_cb (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  Stall *stall = user_data;
+
+  stall->n_requests++;
+  soup_server_message_pause (msg);
+}
+
+static Stall *
+stall_new (void)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+  Stall *stall = g_new0 (Stall, 1);
+  GSList *listeners;
+
+  stall->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (stall->server, NULL, stall_handler_cb, stall, NULL);
+  g_assert_true (soup_server_listen (stall->server, address, 0, &error));
+  g_assert_no_error (error);
+
+  listeners = soup_server_get_listeners (stall->server);
+  local = g_socket_get_local_address (listeners->data, &error);
+  g_assert_no_error (error);
+  g_slist_free (listeners);
+
+  stall->uri = g_strdup_printf ("http://127.0.0.1:%u",
+                                g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+
+  return stall;
+}
+
+static void
+stall_free (Stall *stall)
+{
+  soup_server_disconnect (stall->server);
+  g_clear_object (&stall->server);
+  g_free (stall->uri);
+  g_free (stall);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Stall, stall_free)
+
+/* The code exchange */
+
+static void
+test_exchange_success (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *code = get_code (fixture);
+  TtsFakeRequest *request;
+
+  tokens = exchange (fixture->client, CLIENT_SECRET, code, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tokens);
+  g_assert_nonnull (tokens->access_token);
+  g_assert_cmpuint (strlen (tokens->access_token), >, 100);
+  g_assert_nonnull (tokens->refresh_token);
+  g_assert_cmpuint (strlen (tokens->refresh_token), >, 100);
+  g_assert_cmpstr (tokens->token_type, ==, "Bearer");
+  g_assert_cmpint (tokens->expires_in, ==, 900);
+  g_assert_cmpuint (tts_fake_tastytrade_get_refresh_tokens_issued (fixture->fake), ==, 1);
+
+  request = tts_fake_tastytrade_get_last_request (fixture->fake, "/oauth/token");
+  g_assert_nonnull (request);
+  g_assert_cmpstr (request->method, ==, "POST");
+  g_assert_cmpuint (request->status, ==, 200);
+  g_assert_cmpstr (request->user_agent, ==, USER_AGENT);
+  g_assert_cmpstr (request->accept, ==, "application/json");
+  g_assert_null (request->authorization);
+  g_assert_false (request->has_accept_version);
+  g_assert_nonnull (request->content_type);
+  g_assert_true (g_str_has_prefix (request->content_type, "application/json"));
+
+  g_assert_cmpuint (g_hash_table_size (request->params), ==, 5);
+  g_assert_cmpstr (g_hash_table_lookup (request->params, "grant_type"), ==, "authorization_code");
+  g_assert_cmpstr (g_hash_table_lookup (request->params, "code"), ==, code);
+  g_assert_cmpstr (g_hash_table_lookup (request->params, "client_id"), ==, CLIENT_ID);
+  g_assert_cmpstr (g_hash_table_lookup (request->params, "client_secret"), ==, CLIENT_SECRET);
+  g_assert_cmpstr (g_hash_table_lookup (request->params, "redirect_uri"), ==, REDIRECT_URI);
+
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 1);
+}
+
+static void
+test_exchange_reused_code (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *code = get_code (fixture);
+
+  tokens = exchange (fixture->client, CLIENT_SECRET, code, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&tokens, tts_tokens_free);
+
+  tokens = exchange (fixture->client, CLIENT_SECRET, code, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_GRANT);
+  assert_message_hides (error, code);
+  assert_message_hides (error, CLIENT_SECRET);
+  /* Terminal: asked once, not again. */
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 2);
+}
+
+static void
+test_exchange_expired_code (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *code = get_code (fixture);
+
+  tts_fake_tastytrade_advance_clock (fixture->fake, 10 * 60);
+  tokens = exchange (fixture->client, CLIENT_SECRET, code, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_GRANT);
+}
+
+static void
+test_exchange_wrong_secret (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *code = get_code (fixture);
+
+  tokens = exchange (fixture->client, "wrong-secret-1234", code, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_CLIENT);
+  assert_message_hides (error, "wrong-secret-1234");
+  assert_message_hides (error, code);
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 1);
+}
+
+static void
+test_exchange_no_refresh_token (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 1, 200, "application/json",
+                                           "{\"access_token\":\"abc.def.ghi\","
+                                           "\"token_type\":\"Bearer\",\"expires_in\":900}");
+  tokens = exchange (fixture->client, CLIENT_SECRET, "some-code", &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "refresh token"));
+  assert_message_hides (error, "abc.def.ghi");
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 1);
+}
+
+/* The refresh grant */
+
+static void
+test_refresh_success (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *refresh_token = tts_fake_tastytrade_create_grant (fixture->fake, CLIENT_ID);
+  TtsFakeRequest *request;
+
+  tokens = refresh (fixture->client, CLIENT_SECRET, refresh_token, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tokens);
+  g_assert_nonnull (tokens->access_token);
+  g_assert_cmpstr (tokens->access_token, !=, "");
+  g_assert_null (tokens->refresh_token);
+  g_assert_cmpstr (tokens->token_type, ==, "Bearer");
+  g_assert_cmpint (tokens->expires_in, ==, 900);
+
+  request = tts_fake_tastytrade_get_last_request (fixture->fake, "/oauth/token");
+  g_assert_nonnull (request);
+  g_assert_cmpstr (request->method, ==, "POST");
+  g_assert_cmpuint (request->status, ==, 200);
+  g_assert_cmpstr (request->user_agent, ==, USER_AGENT);
+  g_assert_cmpstr (request->accept, ==, "application/json");
+  g_assert_null (request->authorization);
+  g_assert_false (request->has_accept_version);
+  g_assert_true (g_str_has_prefix (request->content_type, "application/json"));
+
+  g_assert_cmpuint (g_hash_table_size (request->params), ==, 4);
+  g_assert_cmpstr (g_hash_table_lookup (request->params, "grant_type"), ==, "refresh_token");
+  g_assert_cmpstr (g_hash_table_lookup (request->params, "refresh_token"), ==, refresh_token);
+  g_assert_cmpstr (g_hash_table_lookup (request->params, "client_secret"), ==, CLIENT_SECRET);
+  g_assert_cmpstr (g_hash_table_lookup (request->params, "client_id"), ==, CLIENT_ID);
+}
+
+static void
+test_refresh_revoked (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *refresh_token = tts_fake_tastytrade_create_grant (fixture->fake, CLIENT_ID);
+
+  tts_fake_tastytrade_revoke_grants (fixture->fake, CLIENT_ID);
+  tokens = refresh (fixture->client, CLIENT_SECRET, refresh_token, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_GRANT);
+  assert_message_hides (error, refresh_token);
+  assert_message_hides (error, CLIENT_SECRET);
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 1);
+}
+
+/* A regenerated secret kills the grant and the old secret with it. */
+static void
+test_refresh_wrong_secret (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *refresh_token = tts_fake_tastytrade_create_grant (fixture->fake, CLIENT_ID);
+
+  tokens = refresh (fixture->client, "not-the-secret", refresh_token, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_CLIENT);
+  assert_message_hides (error, "not-the-secret");
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 1);
+}
+
+/* The accounts call */
+
+static void
+test_accounts_success (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autofree char *refresh_token = NULL;
+  g_autofree char *authorization = NULL;
+  TtsFakeRequest *request;
+  TtsAccount *account;
+
+  tts_fake_tastytrade_add_account (fixture->fake, "5WX01234", "Individual", "Individual", "owner");
+  tts_fake_tastytrade_add_account (fixture->fake, "5WT00077", "Retirement", "Roth IRA",
+                                   "read-only");
+  refresh_token = tts_fake_tastytrade_create_grant (fixture->fake, CLIENT_ID);
+
+  tokens = refresh (fixture->client, CLIENT_SECRET, refresh_token, &error);
+  g_assert_no_error (error);
+
+  accounts = list_accounts (fixture->client, tokens->access_token, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (accounts);
+  g_assert_cmpuint (accounts->len, ==, 2);
+
+  account = g_ptr_array_index (accounts, 0);
+  g_assert_true (TTS_IS_ACCOUNT (account));
+  g_assert_cmpstr (tts_account_get_number (account), ==, "5WX01234");
+  g_assert_cmpstr (tts_account_get_nickname (account), ==, "Individual");
+  g_assert_cmpstr (tts_account_get_type_name (account), ==, "Individual");
+  g_assert_cmpstr (tts_account_get_authority (account), ==, "owner");
+
+  account = g_ptr_array_index (accounts, 1);
+  g_assert_cmpstr (tts_account_get_number (account), ==, "5WT00077");
+  g_assert_cmpstr (tts_account_get_nickname (account), ==, "Retirement");
+  g_assert_cmpstr (tts_account_get_type_name (account), ==, "Roth IRA");
+  g_assert_cmpstr (tts_account_get_authority (account), ==, "read-only");
+
+  request = tts_fake_tastytrade_get_last_request (fixture->fake, "/customers/me/accounts");
+  g_assert_nonnull (request);
+  g_assert_cmpstr (request->method, ==, "GET");
+  g_assert_cmpuint (request->status, ==, 200);
+  g_assert_cmpstr (request->user_agent, ==, USER_AGENT);
+  g_assert_cmpstr (request->accept, ==, "application/json");
+  g_assert_false (request->has_accept_version);
+  authorization = g_strconcat ("Bearer ", tokens->access_token, NULL);
+  g_assert_cmpstr (request->authorization, ==, authorization);
+}
+
+static void
+test_accounts_bad_token (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  accounts = list_accounts (fixture->client, "not-a-real-access-token", &error);
+  g_assert_null (accounts);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_GRANT);
+  assert_message_hides (error, "not-a-real-access-token");
+  g_assert_cmpuint (count_requests (fixture, "/customers/me/accounts"), ==, 1);
+}
+
+static void
+test_accounts_expired_token (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autofree char *refresh_token = tts_fake_tastytrade_create_grant (fixture->fake, CLIENT_ID);
+
+  tokens = refresh (fixture->client, CLIENT_SECRET, refresh_token, &error);
+  g_assert_no_error (error);
+
+  tts_fake_tastytrade_advance_clock (fixture->fake, 16 * 60);
+  accounts = list_accounts (fixture->client, tokens->access_token, &error);
+  g_assert_null (accounts);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_GRANT);
+  assert_message_hides (error, tokens->access_token);
+}
+
+/* A token without the read scope may not list accounts. */
+static void
+test_accounts_forbidden (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autofree char *code = get_code_for_scope (fixture, "trade");
+
+  tokens = exchange (fixture->client, CLIENT_SECRET, code, &error);
+  g_assert_no_error (error);
+
+  accounts = list_accounts (fixture->client, tokens->access_token, &error);
+  g_assert_null (accounts);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_FORBIDDEN);
+  assert_message_hides (error, tokens->access_token);
+  g_assert_cmpuint (count_requests (fixture, "/customers/me/accounts"), ==, 1);
+}
+
+/* Retries */
+
+static void
+test_retry_refresh_recovers (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *refresh_token = tts_fake_tastytrade_create_grant (fixture->fake, CLIENT_ID);
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 2, 503, "text/html", BUSY_HTML);
+  tokens = refresh (fixture->client, CLIENT_SECRET, refresh_token, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tokens);
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 3);
+}
+
+static void
+test_retry_exchange_recovers (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *code = get_code (fixture);
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 2, 503, "text/html", BUSY_HTML);
+  tokens = exchange (fixture->client, CLIENT_SECRET, code, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tokens->refresh_token);
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 3);
+}
+
+static void
+test_retry_gives_up (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *refresh_token = tts_fake_tastytrade_create_grant (fixture->fake, CLIENT_ID);
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 3, 503, "text/html", BUSY_HTML);
+  tokens = refresh (fixture->client, CLIENT_SECRET, refresh_token, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_SERVICE_UNAVAILABLE);
+  /* One try and two retries, no more. */
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 3);
+}
+
+/* The sandbox's passing "not a customer" is retried, except for a code. */
+static void
+test_retry_not_a_customer (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *refresh_token = tts_fake_tastytrade_create_grant (fixture->fake, CLIENT_ID);
+  g_autofree char *code = get_code (fixture);
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 1, 400, "application/json",
+                                           NOT_A_CUSTOMER);
+  tokens = refresh (fixture->client, CLIENT_SECRET, refresh_token, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tokens);
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 2);
+  g_clear_pointer (&tokens, tts_tokens_free);
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 1, 400, "application/json",
+                                           NOT_A_CUSTOMER);
+  tokens = exchange (fixture->client, CLIENT_SECRET, code, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_SERVICE_UNAVAILABLE);
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 3);
+}
+
+/* When a retried exchange finds its code used, the first failure is the likely cause. */
+static void
+test_retry_exchange_code_used (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *code = get_code (fixture);
+
+  tokens = exchange (fixture->client, CLIENT_SECRET, code, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&tokens, tts_tokens_free);
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 1, 502, "text/html", BUSY_HTML);
+  tokens = exchange (fixture->client, CLIENT_SECRET, code, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_GRANT);
+  assert_message_hides (error, code);
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 3);
+}
+
+/* Answers that cannot be used */
+
+static void
+test_error_html_401 (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 1, 401, "text/html", NGINX_401);
+  tokens = refresh (fixture->client, CLIENT_SECRET, "some-refresh-token", &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_PROTOCOL);
+  g_assert_null (strstr (error->message, "<"));
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 1);
+}
+
+static void
+test_error_malformed_json (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 1, 200, "application/json",
+                                           "{\"access_token\":\"abc.def");
+  tokens = refresh (fixture->client, CLIENT_SECRET, "some-refresh-token", &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_PROTOCOL);
+  assert_message_hides (error, "abc.def");
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 1);
+}
+
+static void
+test_error_no_access_token (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 1, 200, "application/json",
+                                           "{\"data\":{\"access_token\":\"abc\"}}");
+  tokens = refresh (fixture->client, CLIENT_SECRET, "some-refresh-token", &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_PROTOCOL);
+}
+
+/* The transport */
+
+static void
+test_transport_refused (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autoptr(TtsTokenClient) client = NULL;
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u", closed_port ());
+
+  client = tts_token_client_new (uri, USER_AGENT);
+  tts_token_client_set_retry_delay (client, 1);
+  tokens = refresh (client, CLIENT_SECRET, "some-refresh-token", &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_NETWORK);
+}
+
+static void
+test_transport_timeout (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autoptr(TtsTokenClient) client = NULL;
+  g_autoptr(Stall) stall = stall_new ();
+  gint64 start;
+
+  client = tts_token_client_new (stall->uri, USER_AGENT);
+  tts_token_client_set_timeout (client, 1);
+  tts_token_client_set_retry_delay (client, 1);
+
+  start = g_get_monotonic_time ();
+  tokens = refresh (client, CLIENT_SECRET, "some-refresh-token", &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_TIMEOUT);
+  /* A timeout is worth retrying; each try waits its second. */
+  g_assert_cmpuint (stall->n_requests, ==, 3);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 3 * G_USEC_PER_SEC - G_USEC_PER_SEC / 10);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_USEC_PER_SEC);
+}
+
+static void
+test_transport_bad_uri (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(TtsTokenClient) client = tts_token_client_new ("not a uri", USER_AGENT);
+
+  accounts = list_accounts (client, "some-access-token", &error);
+  g_assert_null (accounts);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_INPUT);
+}
+
+/* Cancellation */
+
+static void
+test_cancel_before (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Result result = { 0, };
+
+  g_cancellable_cancel (cancellable);
+  tts_token_client_refresh_async (fixture->client, CLIENT_ID, CLIENT_SECRET, "some-token",
+                                  cancellable, refresh_cb, &result);
+  wait_for (&result.done);
+  g_assert_null (result.tokens);
+  g_assert_error (result.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 0);
+  result_clear (&result);
+}
+
+static void
+test_cancel_in_flight (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(TtsTokenClient) client = NULL;
+  g_autoptr(Stall) stall = stall_new ();
+  Result result = { 0, };
+  gint64 start;
+
+  client = tts_token_client_new (stall->uri, USER_AGENT);
+  tts_token_client_set_timeout (client, 30);
+
+  start = g_get_monotonic_time ();
+  tts_token_client_exchange_code_async (client, CLIENT_ID, CLIENT_SECRET, "some-code",
+                                        REDIRECT_URI, cancellable, exchange_cb, &result);
+  while (stall->n_requests == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (result.done);
+
+  g_cancellable_cancel (cancellable);
+  wait_for (&result.done);
+  g_assert_null (result.tokens);
+  g_assert_error (result.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpuint (stall->n_requests, ==, 1);
+  result_clear (&result);
+}
+
+static void
+request_finished_cb (TtsFakeTastytrade *fake,
+                     TtsFakeRequest    *request,
+                     gpointer           user_data)
+{
+  gboolean *finished = user_data;
+
+  *finished = TRUE;
+}
+
+static void
+test_cancel_during_retry (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Result result = { 0, };
+  gboolean finished = FALSE;
+  gulong handler;
+  gint64 start;
+
+  /* A retry a minute away: cancelling must not wait for it. */
+  tts_token_client_set_retry_delay (fixture->client, 60 * 1000);
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 2, 503, "text/html", BUSY_HTML);
+  handler = g_signal_connect (fixture->fake, "request-finished",
+                              G_CALLBACK (request_finished_cb), &finished);
+
+  start = g_get_monotonic_time ();
+  tts_token_client_refresh_async (fixture->client, CLIENT_ID, CLIENT_SECRET, "some-token",
+                                  cancellable, refresh_cb, &result);
+  wait_for (&finished);
+  /* Let the client read the 503 and start waiting. */
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (result.done);
+
+  g_cancellable_cancel (cancellable);
+  wait_for (&result.done);
+  g_assert_null (result.tokens);
+  g_assert_error (result.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 1);
+
+  g_signal_handler_disconnect (fixture->fake, handler);
+  result_clear (&result);
+}
+
+/* Properties */
+
+static void
+notify_cb (GObject    *object,
+           GParamSpec *pspec,
+           gpointer    user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+static void
+test_properties (void)
+{
+  g_autoptr(TtsTokenClient) client = tts_token_client_new ("https://api.example.invalid/",
+                                                           USER_AGENT);
+  g_autofree char *api_uri = NULL;
+  g_autofree char *user_agent = NULL;
+  guint timeout = 0;
+  guint retry_delay = 0;
+  guint notified = 0;
+
+  g_object_get (client,
+                "api-uri", &api_uri,
+                "user-agent", &user_agent,
+                "timeout", &timeout,
+                "retry-delay", &retry_delay,
+                NULL);
+  g_assert_cmpstr (api_uri, ==, "https://api.example.invalid");
+  g_assert_cmpstr (user_agent, ==, USER_AGENT);
+  g_assert_cmpuint (timeout, ==, 30);
+  g_assert_cmpuint (retry_delay, ==, 1000);
+
+  g_signal_connect (client, "notify", G_CALLBACK (notify_cb), &notified);
+  tts_token_client_set_timeout (client, 5);
+  tts_token_client_set_timeout (client, 5);
+  tts_token_client_set_retry_delay (client, 10);
+  g_assert_cmpuint (notified, ==, 2);
+  g_object_get (client, "timeout", &timeout, "retry-delay", &retry_delay, NULL);
+  g_assert_cmpuint (timeout, ==, 5);
+  g_assert_cmpuint (retry_delay, ==, 10);
+}
+
+/* tts_token_client_error_from_response() */
+
+static void
+test_error_table (void)
+{
+  static const struct
+  {
+    guint         status;
+    const char   *content_type;
+    const char   *body;
+    TtsErrorCode  code;
+  } cases[] = {
+    { 400, "application/json",
+      "{\"error_code\":\"invalid_grant\",\"error_description\":\"Invalid JWT\"}",
+      TTS_ERROR_INVALID_GRANT },
+    { 401, "application/json", "{\"error_code\":\"invalid_grant\"}", TTS_ERROR_INVALID_GRANT },
+    { 503, "application/json", "{\"error_code\":\"invalid_grant\"}", TTS_ERROR_INVALID_GRANT },
+    { 400, "application/json", "{\"error\":\"invalid_grant\",\"error_description\":\"expired\"}",
+      TTS_ERROR_INVALID_GRANT },
+    { 401, "application/json", "{\"error_code\":\"invalid_client\",\"error_description\":\"x\"}",
+      TTS_ERROR_INVALID_CLIENT },
+    { 400, "application/json", "{\"error\":\"invalid_client\"}", TTS_ERROR_INVALID_CLIENT },
+    { 400, "application/json", "{\"error\":\"unauthorized_client\"}", TTS_ERROR_INVALID_CLIENT },
+    { 400, "application/json; charset=utf-8", NOT_A_CUSTOMER, TTS_ERROR_SERVICE_UNAVAILABLE },
+    { 401, NULL,
+      "{\"error\":\"invalid_request\",\"error_description\":\"user is NOT a tastytrade customer\"}",
+      TTS_ERROR_SERVICE_UNAVAILABLE },
+    { 400, "application/json",
+      "{\"error_code\":\"invalid_request\",\"error_description\":\"grant_type is required\"}",
+      TTS_ERROR_PROTOCOL },
+    { 400, "application/json", "{\"error_code\":\"invalid_request\"}", TTS_ERROR_PROTOCOL },
+    { 400, "application/json", "{\"error_code\":\"unsupported_grant_type\"}", TTS_ERROR_PROTOCOL },
+    { 400, "application/json", "{\"error_code\":\"invalid_scope\"}", TTS_ERROR_PROTOCOL },
+    { 400, "application/json", "{\"error_code\":42}", TTS_ERROR_PROTOCOL },
+    { 400, "application/json", "[\"invalid_grant\"]", TTS_ERROR_PROTOCOL },
+    { 400, "application/json", "not json", TTS_ERROR_PROTOCOL },
+    { 400, NULL, "", TTS_ERROR_PROTOCOL },
+    { 401, "application/json",
+      "{\"error\":{\"code\":\"token_invalid\","
+      "\"message\":\"This request requires a valid access token\"}}",
+      TTS_ERROR_INVALID_GRANT },
+    { 401, "application/json", "{}", TTS_ERROR_INVALID_GRANT },
+    { 401, "text/html", NGINX_401, TTS_ERROR_PROTOCOL },
+    { 401, "text/html", "{\"error_code\":\"invalid_grant\"}", TTS_ERROR_PROTOCOL },
+    { 401, NULL, "", TTS_ERROR_PROTOCOL },
+    { 401, "text/plain", "Unauthorized", TTS_ERROR_PROTOCOL },
+    { 403, "application/json", "{\"error\":{\"code\":\"forbidden\",\"message\":\"scope\"}}",
+      TTS_ERROR_FORBIDDEN },
+    { 403, "text/html", "<html>Forbidden</html>", TTS_ERROR_FORBIDDEN },
+    { 403, NULL, "", TTS_ERROR_FORBIDDEN },
+    { 500, "text/html", "<html>Internal Server Error</html>", TTS_ERROR_SERVICE_UNAVAILABLE },
+    { 502, NULL, "", TTS_ERROR_SERVICE_UNAVAILABLE },
+    { 503, "text/html", BUSY_HTML, TTS_ERROR_SERVICE_UNAVAILABLE },
+    { 504, "application/json", "{\"error\":{\"code\":\"timeout\",\"message\":\"upstream\"}}",
+      TTS_ERROR_SERVICE_UNAVAILABLE },
+    { 302, NULL, "", TTS_ERROR_PROTOCOL },
+    { 404, "text/html", "<html>Not Found</html>", TTS_ERROR_PROTOCOL },
+    { 429, "application/json", "{\"error\":{\"code\":\"rate_limited\",\"message\":\"slow down\"}}",
+      TTS_ERROR_PROTOCOL },
+  };
+  gsize i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("case %" G_GSIZE_FORMAT, i);
+      error = tts_token_client_error_from_response (cases[i].status, cases[i].content_type,
+                                                    cases[i].body, strlen (cases[i].body));
+      g_assert_error (error, TTS_ERROR, (gint) cases[i].code);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      g_assert_cmpstr (error->message, !=, "");
+      g_assert_null (strstr (error->message, "<"));
+    }
+}
+
+static void
+test_error_description (void)
+{
+  static const char body[] =
+    "{\"error_code\":\"invalid_grant\",\"error_description\":\"Invalid JWT\"}";
+  g_autoptr(GError) error = NULL;
+
+  error = tts_token_client_error_from_response (400, "application/json", body, strlen (body));
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_GRANT);
+  g_assert_nonnull (strstr (error->message, "Invalid JWT"));
+}
+
+/* What the server says is shown only once it is safe and short. */
+static void
+test_error_description_sanitized (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) long_text = g_string_new (NULL);
+  g_autofree char *body = NULL;
+  const char *said;
+  guint i;
+
+  /* Control characters and line breaks become single spaces. */
+  body = g_strdup ("{\"error_code\":\"invalid_grant\","
+                   "\"error_description\":\"bad\\n\\u0001\\tgrant\\u001b[31m\"}");
+  error = tts_token_client_error_from_response (400, "application/json", body, strlen (body));
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_GRANT);
+  g_assert_nonnull (strstr (error->message, "bad grant [31m"));
+  for (i = 0; error->message[i] != '\0'; i++)
+    g_assert_false (g_ascii_iscntrl (error->message[i]));
+  g_clear_error (&error);
+  g_clear_pointer (&body, g_free);
+
+  /* Long text is cut. */
+  for (i = 0; i < 100; i++)
+    g_string_append (long_text, "word ");
+  body = g_strdup_printf ("{\"error_code\":\"invalid_client\",\"error_description\":\"%s\"}",
+                          long_text->str);
+  error = tts_token_client_error_from_response (401, "application/json", body, strlen (body));
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_CLIENT);
+  said = strstr (error->message, "word");
+  g_assert_nonnull (said);
+  g_assert_cmpuint (g_utf8_strlen (said, -1), <=, 205);
+  g_assert_nonnull (strstr (said, "…"));
+  g_clear_error (&error);
+  g_clear_pointer (&body, g_free);
+
+  /* Anything that looks like a token is left out altogether. */
+  body = g_strdup ("{\"error_code\":\"invalid_grant\",\"error_description\":"
+                   "\"Invalid JWT eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJVMDAwIn0.c2lnbmF0dXJl\"}");
+  error = tts_token_client_error_from_response (400, "application/json", body, strlen (body));
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_GRANT);
+  g_assert_null (strstr (error->message, "eyJ"));
+  g_assert_null (strstr (error->message, "Invalid JWT"));
+  g_clear_error (&error);
+  g_clear_pointer (&body, g_free);
+
+  /* Text that is not UTF-8 is not JSON either, and does not reach the message. */
+  body = g_strdup ("{\"error_code\":\"invalid_grant\","
+                   "\"error_description\":\"caf\xc3\xa9 \xff\xfe\"}");
+  error = tts_token_client_error_from_response (400, NULL, body, strlen (body));
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_PROTOCOL);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+}
+
+/* TtsTokens */
+
+static TtsTokens *
+parse_tokens (const char  *json,
+              GError     **error)
+{
+  return tts_tokens_new_from_json (json, strlen (json), error);
+}
+
+static void
+test_tokens_parse (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autoptr(TtsTokens) copy = NULL;
+  TtsTokens *boxed;
+
+  tokens = parse_tokens ("{\"access_token\":\"AAA\",\"token_type\":\"Bearer\",\"expires_in\":900,"
+                         "\"refresh_token\":\"RRR\",\"id_token\":\"III\",\"extra\":{\"a\":[1]}}",
+                         &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tokens->access_token, ==, "AAA");
+  g_assert_cmpstr (tokens->refresh_token, ==, "RRR");
+  g_assert_cmpstr (tokens->token_type, ==, "Bearer");
+  g_assert_cmpint (tokens->expires_in, ==, 900);
+
+  copy = tts_tokens_copy (tokens);
+  g_assert_true (copy != tokens);
+  g_assert_cmpstr (copy->access_token, ==, "AAA");
+  g_assert_cmpstr (copy->refresh_token, ==, "RRR");
+  g_assert_cmpstr (copy->token_type, ==, "Bearer");
+  g_assert_cmpint (copy->expires_in, ==, 900);
+
+  g_assert_true (G_TYPE_IS_BOXED (TTS_TYPE_TOKENS));
+  boxed = g_boxed_copy (TTS_TYPE_TOKENS, tokens);
+  g_assert_cmpstr (boxed->access_token, ==, "AAA");
+  g_boxed_free (TTS_TYPE_TOKENS, boxed);
+}
+
+static void
+test_tokens_minimal (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+
+  tokens = parse_tokens ("{\"access_token\":\"AAA\"}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tokens->access_token, ==, "AAA");
+  g_assert_null (tokens->refresh_token);
+  g_assert_null (tokens->token_type);
+  g_assert_cmpint (tokens->expires_in, ==, 0);
+  g_clear_pointer (&tokens, tts_tokens_free);
+
+  tokens = parse_tokens ("{\"access_token\":\"AAA\",\"refresh_token\":null,\"expires_in\":null}",
+                         &error);
+  g_assert_no_error (error);
+  g_assert_null (tokens->refresh_token);
+  g_assert_cmpint (tokens->expires_in, ==, 0);
+  g_clear_pointer (&tokens, tts_tokens_free);
+
+  tokens = parse_tokens ("{\"access_token\":\"AAA\",\"refresh_token\":\"\"}", &error);
+  g_assert_no_error (error);
+  g_assert_null (tokens->refresh_token);
+}
+
+static void
+test_tokens_junk (void)
+{
+  static const char * const junk[] = {
+    "",
+    "null",
+    "[]",
+    "\"SECRET-access\"",
+    "{}",
+    "{\"access_token\":\"\"}",
+    "{\"access_token\":null}",
+    "{\"access_token\":42}",
+    "{\"access_token\":[\"SECRET-access\"]}",
+    "{\"data\":{\"access_token\":\"SECRET-access\"}}",
+    "{\"access_token\":\"SECRET-access\",\"refresh_token\":7}",
+    "{\"access_token\":\"SECRET-access\",\"token_type\":{}}",
+    "{\"access_token\":\"SECRET-access\",\"expires_in\":\"900\"}",
+    "{\"access_token\":\"SECRET-access\",\"expires_in\":900.5}",
+    "{\"access_token\":\"SECRET-access\",\"expires_in\":-1}",
+    "{\"access_token\":\"SECRET-access\"",
+    "<html>SECRET-access</html>",
+  };
+  gsize i;
+
+  for (i = 0; i < G_N_ELEMENTS (junk); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TtsTokens) tokens = NULL;
+
+      g_test_message ("junk %" G_GSIZE_FORMAT, i);
+      tokens = parse_tokens (junk[i], &error);
+      g_assert_null (tokens);
+      g_assert_error (error, TTS_ERROR, TTS_ERROR_PROTOCOL);
+      g_assert_null (strstr (error->message, "SECRET"));
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/token-client/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("exchange/success", test_exchange_success);
+  ADD ("exchange/reused-code", test_exchange_reused_code);
+  ADD ("exchange/expired-code", test_exchange_expired_code);
+  ADD ("exchange/wrong-secret", test_exchange_wrong_secret);
+  ADD ("exchange/no-refresh-token", test_exchange_no_refresh_token);
+  ADD ("refresh/success", test_refresh_success);
+  ADD ("refresh/revoked", test_refresh_revoked);
+  ADD ("refresh/wrong-secret", test_refresh_wrong_secret);
+  ADD ("accounts/success", test_accounts_success);
+  ADD ("accounts/bad-token", test_accounts_bad_token);
+  ADD ("accounts/expired-token", test_accounts_expired_token);
+  ADD ("accounts/forbidden", test_accounts_forbidden);
+  ADD ("retry/refresh-recovers", test_retry_refresh_recovers);
+  ADD ("retry/exchange-recovers", test_retry_exchange_recovers);
+  ADD ("retry/gives-up", test_retry_gives_up);
+  ADD ("retry/not-a-customer", test_retry_not_a_customer);
+  ADD ("retry/exchange-code-used", test_retry_exchange_code_used);
+  ADD ("error/html-401", test_error_html_401);
+  ADD ("error/malformed-json", test_error_malformed_json);
+  ADD ("error/no-access-token", test_error_no_access_token);
+  ADD ("transport/refused", test_transport_refused);
+  ADD ("transport/timeout", test_transport_timeout);
+  ADD ("transport/bad-uri", test_transport_bad_uri);
+  ADD ("cancel/before", test_cancel_before);
+  ADD ("cancel/in-flight", test_cancel_in_flight);
+  ADD ("cancel/during-retry", test_cancel_during_retry);
+
+#undef ADD
+
+  g_test_add_func ("/token-client/properties", test_properties);
+  g_test_add_func ("/token-client/error/table", test_error_table);
+  g_test_add_func ("/token-client/error/description", test_error_description);
+  g_test_add_func ("/token-client/error/description-sanitized", test_error_description_sanitized);
+  g_test_add_func ("/token-client/tokens/parse", test_tokens_parse);
+  g_test_add_func ("/token-client/tokens/minimal", test_tokens_minimal);
+  g_test_add_func ("/token-client/tokens/junk", test_tokens_junk);
+
+  return g_test_run ();
+}
