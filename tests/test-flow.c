@@ -294,7 +294,7 @@ test_junk_does_not_disturb (Fixture       *fixture,
     "/?error=access_denied",
     "/favicon.ico",
     "/?state=",
-    "/?%ZZ",
+    "/?state=%25ZZ&code=x",
   };
   g_autofree char *location = NULL;
   g_autofree char *page = NULL;

@@ -421,6 +421,12 @@ test_sign_in_port_taken (Fixture       *fixture,
   assert_nobody_called (other6);
 }
 
+static gboolean
+secrets_exist (Fixture *fixture)
+{
+  return tts_credentials_page_get_secrets_exist (tts_window_get_credentials_page (fixture->window));
+}
+
 static void
 test_refresh_token (Fixture       *fixture,
                     gconstpointer  data)
@@ -436,7 +442,8 @@ test_refresh_token (Fixture       *fixture,
   g_assert_true (g_file_set_contents (old_path, old, -1, NULL));
 
   fill_credentials (fixture, TRUE, grant);
-  g_assert_true (tts_credentials_page_get_secrets_exist (tts_window_get_credentials_page (fixture->window)));
+  /* The page looks for an existing file off the main thread and says it will be kept. */
+  wait_until (fixture, secrets_exist, "the page to notice the existing .secrets");
   activate_primary (fixture);
   assert_flow_done (fixture);
 

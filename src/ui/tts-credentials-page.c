@@ -174,6 +174,15 @@ choose_folder_cb (TtsCredentialsPage *self)
 }
 
 static void
+tts_credentials_page_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (tts_credentials_page_parent_class)->map (widget);
+
+  /* The folder may have changed since it was chosen: look again each time the page shows. */
+  check_existing_secrets (TTS_CREDENTIALS_PAGE (widget));
+}
+
+static void
 tts_credentials_page_dispose (GObject *object)
 {
   TtsCredentialsPage *self = (TtsCredentialsPage *) object;
@@ -208,6 +217,7 @@ tts_credentials_page_class_init (TtsCredentialsPageClass *klass)
 
   object_class->dispose = tts_credentials_page_dispose;
   object_class->finalize = tts_credentials_page_finalize;
+  widget_class->map = tts_credentials_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tastytrade_setup/TastytradeSetup/tts-credentials-page.ui");

@@ -24,6 +24,8 @@ G_DEFINE_FINAL_TYPE (TtsProgressPage, tts_progress_page, TTS_TYPE_PAGE)
 static void
 tts_progress_page_dispose (GObject *object)
 {
+  /* The bound status page is also the bin's child: release it from the bin first. */
+  adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_PROGRESS_PAGE);
 
   G_OBJECT_CLASS (tts_progress_page_parent_class)->dispose (object);
