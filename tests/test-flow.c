@@ -16,6 +16,7 @@
 #include "tts-dotenv.h"
 #include "tts-error.h"
 #include "tts-fake-tastytrade.h"
+#include "tts-test-ports.h"
 #include "tts-flow.h"
 
 #define CLIENT_ID     "flow-client"
@@ -36,21 +37,6 @@ typedef struct
   GFile             *folder;
 } Fixture;
 
-static guint
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
@@ -61,7 +47,7 @@ fixture_set_up (Fixture       *fixture,
   g_assert_true (tts_fake_tastytrade_start (fixture->fake, 0, &error));
   g_assert_no_error (error);
 
-  fixture->port = free_port ();
+  fixture->port = tts_test_free_port ();
   fixture->redirect_uri = g_strdup_printf ("http://localhost:%u", fixture->port);
   tts_fake_tastytrade_add_client (fixture->fake, CLIENT_ID, CLIENT_SECRET, fixture->redirect_uri);
   tts_fake_tastytrade_set_user (fixture->fake, USERNAME, PASSWORD, OTP);
@@ -353,15 +339,11 @@ static void
 test_navigation_when_port_taken (Fixture       *fixture,
                                  gconstpointer  data)
 {
-  g_autoptr(GSocket) other = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                           G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, fixture->port);
+  g_autoptr(GSocket) other = tts_test_occupy_port (G_SOCKET_FAMILY_IPV4, fixture->port);
   g_autofree char *location = NULL;
   g_autofree char *lookalike = NULL;
 
-  g_assert_true (g_socket_bind (other, address, FALSE, NULL));
-  g_assert_true (g_socket_listen (other, NULL));
+  g_assert_nonnull (other);
 
   begin (fixture);
   g_assert_false (tts_flow_get_listener_owns_port (fixture->flow));
@@ -441,16 +423,14 @@ static void
 test_cancel_frees_port (Fixture       *fixture,
                         gconstpointer  data)
 {
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, fixture->port);
+  g_autoptr(GSocket) socket = NULL;
 
   begin (fixture);
   tts_flow_cancel (fixture->flow);
   g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_IDLE);
   g_assert_null (tts_flow_get_authorize_uri (fixture->flow));
-  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
+  socket = tts_test_occupy_port (G_SOCKET_FAMILY_IPV4, fixture->port);
+  g_assert_nonnull (socket);
 }
 
 int

@@ -9,6 +9,7 @@
 
 #include "tts-error.h"
 #include "tts-redirect-server.h"
+#include "tts-test-ports.h"
 
 typedef struct
 {
@@ -135,31 +136,6 @@ ipv6_loopback_works (void)
 }
 
 /* Holds @port on one loopback family, as another program would. */
-static GSocket *
-occupy (GSocketFamily family,
-        guint         port)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (family);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
-
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_socket_listen (socket, &error));
-
-  return g_steal_pointer (&socket);
-}
-
-static guint
-socket_port (GSocket *socket)
-{
-  g_autoptr(GSocketAddress) address = g_socket_get_local_address (socket, NULL);
-
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
-}
-
 static void
 test_accepts_redirect (Fixture       *fixture,
                        gconstpointer  data)
@@ -289,8 +265,8 @@ static void
 test_port_held_on_ipv4 (Fixture       *fixture,
                         gconstpointer  data)
 {
-  g_autoptr(GSocket) other = occupy (G_SOCKET_FAMILY_IPV4, 0);
-  guint port = socket_port (other);
+  g_autoptr(GSocket) other = tts_test_occupy_port (G_SOCKET_FAMILY_IPV4, 0);
+  guint port = tts_test_socket_port (other);
   g_autoptr(TtsRedirectServer) server = tts_redirect_server_new (port);
   g_autoptr(GError) error = NULL;
   gboolean started = tts_redirect_server_start (server, &error);
@@ -313,9 +289,10 @@ static void
 test_port_held_on_both (Fixture       *fixture,
                         gconstpointer  data)
 {
-  g_autoptr(GSocket) other4 = occupy (G_SOCKET_FAMILY_IPV4, 0);
-  guint port = socket_port (other4);
-  g_autoptr(GSocket) other6 = ipv6_loopback_works () ? occupy (G_SOCKET_FAMILY_IPV6, port) : NULL;
+  g_autoptr(GSocket) other4 = tts_test_occupy_port (G_SOCKET_FAMILY_IPV4, 0);
+  guint port = tts_test_socket_port (other4);
+  g_autoptr(GSocket) other6 = ipv6_loopback_works () ?
+                              tts_test_occupy_port (G_SOCKET_FAMILY_IPV6, port) : NULL;
   g_autoptr(TtsRedirectServer) server = tts_redirect_server_new (port);
   g_autoptr(GError) error = NULL;
 

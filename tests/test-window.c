@@ -16,6 +16,7 @@
 #include "tts-dotenv.h"
 #include "tts-error.h"
 #include "tts-fake-tastytrade.h"
+#include "tts-test-ports.h"
 #include "tts-signin-page-private.h"
 #include "tts-window-private.h"
 
@@ -62,21 +63,6 @@ wait_until (Fixture    *fixture,
   g_source_remove (guard);
 }
 
-static guint
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static void
 load_changed_cb (WebKitWebView   *web_view,
                  WebKitLoadEvent  event,
@@ -100,7 +86,7 @@ fixture_set_up (Fixture       *fixture,
   g_assert_true (tts_fake_tastytrade_start (fixture->fake, 0, &error));
   g_assert_no_error (error);
 
-  fixture->redirect_port = free_port ();
+  fixture->redirect_port = tts_test_free_port ();
   fixture->redirect_uri = g_strdup_printf ("http://localhost:%u", fixture->redirect_port);
   tts_fake_tastytrade_add_client (fixture->fake, CLIENT_ID, CLIENT_SECRET, fixture->redirect_uri);
   tts_fake_tastytrade_set_user (fixture->fake, USERNAME, PASSWORD, OTP);
@@ -368,21 +354,6 @@ test_sign_in (Fixture       *fixture,
   g_assert_cmpuint (tts_fake_tastytrade_get_codes_issued (fixture->fake), ==, 1);
 }
 
-static GSocket *
-occupy (GSocketFamily family,
-        guint         port)
-{
-  g_autoptr(GSocket) socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (family);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
-
-  if (socket == NULL || !g_socket_bind (socket, address, FALSE, NULL) || !g_socket_listen (socket, NULL))
-    return NULL;
-
-  g_socket_set_blocking (socket, FALSE);
-  return g_steal_pointer (&socket);
-}
-
 static void
 assert_nobody_called (GSocket *socket)
 {
@@ -402,8 +373,8 @@ test_sign_in_port_taken (Fixture       *fixture,
                          gconstpointer  data)
 {
   /* Another program holds the redirect port on both loopback families. */
-  g_autoptr(GSocket) other4 = occupy (G_SOCKET_FAMILY_IPV4, fixture->redirect_port);
-  g_autoptr(GSocket) other6 = occupy (G_SOCKET_FAMILY_IPV6, fixture->redirect_port);
+  g_autoptr(GSocket) other4 = tts_test_occupy_port (G_SOCKET_FAMILY_IPV4, fixture->redirect_port);
+  g_autoptr(GSocket) other6 = tts_test_occupy_port (G_SOCKET_FAMILY_IPV6, fixture->redirect_port);
 
   g_assert_nonnull (other4);
 
@@ -505,7 +476,7 @@ test_cancel_frees_port (Fixture       *fixture,
   g_assert_true (tts_window_get_visible_page (fixture->window) ==
                  TTS_PAGE (tts_window_get_credentials_page (fixture->window)));
 
-  again = occupy (G_SOCKET_FAMILY_IPV4, fixture->redirect_port);
+  again = tts_test_occupy_port (G_SOCKET_FAMILY_IPV4, fixture->redirect_port);
   g_assert_nonnull (again);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }

@@ -1,0 +1,20 @@
+/* tts-test-ports.h: loopback ports for tests, and another program holding one
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* A port nothing listened on a moment ago on 127.0.0.1. */
+guint     tts_test_free_port      (void);
+/* Listens on @port of @family's loopback, as another program would (non-blocking,
+ * so a test can check that nobody connected). NULL when that cannot be done. */
+GSocket  *tts_test_occupy_port    (GSocketFamily family,
+                                   guint         port);
+guint     tts_test_socket_port    (GSocket      *socket);
+
+G_END_DECLS
