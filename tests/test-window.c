@@ -169,6 +169,16 @@ activate_primary (Fixture *fixture)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.primary", NULL));
 }
 
+static void
+assert_focus_in (Fixture   *fixture,
+                 GtkWidget *widget)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+
+  g_assert_nonnull (focus);
+  g_assert_true (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
 /* The user's part on the start and credentials pages. Values are pasted with stray spaces. */
 static void
 fill_credentials (Fixture    *fixture,
@@ -182,6 +192,8 @@ fill_credentials (Fixture    *fixture,
   tts_start_page_set_use_refresh_token (tts_window_get_start_page (fixture->window), use_refresh_token);
   activate_primary (fixture);
   g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+  /* Typing goes straight into the first field. */
+  assert_focus_in (fixture, GTK_WIDGET (tts_credentials_page_get_client_id_row (page)));
 
   /* An empty field keeps the primary action off and says why. */
   g_assert_false (tts_page_get_complete (TTS_PAGE (page)));

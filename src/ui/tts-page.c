@@ -9,9 +9,10 @@
 
 typedef struct
 {
-  char     *title;
-  char     *primary_label;
-  gboolean  complete;
+  char      *title;
+  char      *primary_label;
+  gboolean   complete;
+  GtkWidget *initial_focus;
 } TtsPagePrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (TtsPage, tts_page, ADW_TYPE_BIN)
@@ -21,6 +22,7 @@ enum {
   PROP_TITLE,
   PROP_COMPLETE,
   PROP_PRIMARY_LABEL,
+  PROP_INITIAL_FOCUS,
   N_PROPS
 };
 
@@ -46,6 +48,7 @@ tts_page_finalize (GObject *object)
 
   g_clear_pointer (&priv->title, g_free);
   g_clear_pointer (&priv->primary_label, g_free);
+  g_clear_weak_pointer (&priv->initial_focus);
 
   G_OBJECT_CLASS (tts_page_parent_class)->finalize (object);
 }
@@ -70,6 +73,10 @@ tts_page_get_property (GObject    *object,
 
     case PROP_PRIMARY_LABEL:
       g_value_set_string (value, tts_page_get_primary_label (self));
+      break;
+
+    case PROP_INITIAL_FOCUS:
+      g_value_set_object (value, tts_page_get_initial_focus (self));
       break;
 
     default:
@@ -99,6 +106,10 @@ tts_page_set_property (GObject      *object,
       tts_page_set_primary_label (self, g_value_get_string (value));
       break;
 
+    case PROP_INITIAL_FOCUS:
+      tts_page_set_initial_focus (self, g_value_get_object (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -121,6 +132,9 @@ tts_page_class_init (TtsPageClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_PRIMARY_LABEL] =
     g_param_spec_string ("primary-label", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_INITIAL_FOCUS] =
+    g_param_spec_object ("initial-focus", NULL, NULL, GTK_TYPE_WIDGET,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -199,4 +213,28 @@ tts_page_set_primary_label (TtsPage    *self,
 
   if (replace_string (&priv->primary_label, label))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRIMARY_LABEL]);
+}
+
+GtkWidget *
+tts_page_get_initial_focus (TtsPage *self)
+{
+  TtsPagePrivate *priv = tts_page_get_instance_private (self);
+
+  g_return_val_if_fail (TTS_IS_PAGE (self), NULL);
+
+  return priv->initial_focus;
+}
+
+/* A weak reference: the widget is a descendant the template owns. */
+void
+tts_page_set_initial_focus (TtsPage   *self,
+                            GtkWidget *widget)
+{
+  TtsPagePrivate *priv = tts_page_get_instance_private (self);
+
+  g_return_if_fail (TTS_IS_PAGE (self));
+  g_return_if_fail (widget == NULL || GTK_IS_WIDGET (widget));
+
+  if (g_set_weak_pointer (&priv->initial_focus, widget))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INITIAL_FOCUS]);
 }

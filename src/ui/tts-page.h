@@ -19,7 +19,9 @@ struct _TtsPageClass
 };
 
 /* "title": shown in the header bar; "complete": the primary action may run;
- * "primary-label": the primary button's text, NULL hides it. */
+ * "primary-label": the primary button's text, NULL hides it;
+ * "initial-focus": what has the keyboard focus when the page is shown,
+ * NULL for the primary action. */
 const char *tts_page_get_title          (TtsPage    *self);
 void        tts_page_set_title          (TtsPage    *self,
                                          const char *title);
@@ -29,5 +31,8 @@ void        tts_page_set_complete       (TtsPage    *self,
 const char *tts_page_get_primary_label  (TtsPage    *self);
 void        tts_page_set_primary_label  (TtsPage    *self,
                                          const char *label);
+GtkWidget  *tts_page_get_initial_focus  (TtsPage    *self);
+void        tts_page_set_initial_focus  (TtsPage    *self,
+                                         GtkWidget  *widget);
 
 G_END_DECLS

@@ -213,6 +213,7 @@ tts_signin_page_init (TtsSigninPage *self)
                            G_CALLBACK (progress_changed_cb), self, G_CONNECT_SWAPPED);
 
   gtk_overlay_set_child (self->overlay, GTK_WIDGET (self->web_view));
+  tts_page_set_initial_focus (TTS_PAGE (self), GTK_WIDGET (self->web_view));
 }
 
 void

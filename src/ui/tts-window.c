@@ -110,6 +110,19 @@ update_header (TtsWindow *self)
   gtk_button_set_label (self->back_button, busy ? _("_Cancel") : _("_Back"));
 }
 
+/* Keyboard users land where the page expects input, else on the primary action. */
+static void
+focus_page (TtsWindow *self)
+{
+  GtkWidget *target = tts_page_get_initial_focus (self->page);
+
+  if (target == NULL || !gtk_widget_is_sensitive (target) || !gtk_widget_get_visible (target))
+    target = GTK_WIDGET (self->primary_button);
+
+  if (!gtk_widget_grab_focus (target))
+    gtk_widget_child_focus (GTK_WIDGET (self->page), GTK_DIR_TAB_FORWARD);
+}
+
 static void
 show_page (TtsWindow *self,
            TtsPage   *page)
@@ -118,6 +131,7 @@ show_page (TtsWindow *self,
   g_signal_group_set_target (self->page_signals, page);
   gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page));
   update_header (self);
+  focus_page (self);
 }
 
 static TtsEnvironment *
