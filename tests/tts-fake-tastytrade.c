@@ -420,7 +420,7 @@ set_login_page (SoupServerMessage *msg,
                           "<input type=\"hidden\" name=\"session\" value=\"%s\">\n"
                           "<label for=\"username\">Username</label>\n"
                           "<input id=\"username\" name=\"username\" type=\"text\" "
-                          "autocomplete=\"username\" required>\n"
+                          "autocomplete=\"username\" autofocus required>\n"
                           "<label for=\"password\">Password</label>\n"
                           "<input id=\"password\" name=\"password\" type=\"password\" "
                           "autocomplete=\"current-password\" required>\n"
@@ -444,7 +444,7 @@ set_otp_page (SoupServerMessage *msg,
                           "<input type=\"hidden\" name=\"session\" value=\"%s\">\n"
                           "<label for=\"otp\">Two-factor code</label>\n"
                           "<input id=\"otp\" name=\"otp\" type=\"text\" inputmode=\"numeric\" "
-                          "autocomplete=\"one-time-code\" required>\n"
+                          "autocomplete=\"one-time-code\" autofocus required>\n"
                           "<button id=\"verify\" type=\"submit\">Verify</button>\n"
                           "</form>\n",
                           error_html, session_id);

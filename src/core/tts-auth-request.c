@@ -311,7 +311,7 @@ tts_auth_request_parse_query (TtsAuthRequest  *self,
       if (p_error.count == 1 && g_strcmp0 (p_error.value, "access_denied") == 0)
         {
           g_set_error_literal (error, TTS_ERROR, TTS_ERROR_ACCESS_DENIED,
-                               _("Access was declined on tastytrade's page."));
+                               _("Access was declined on tastytrade’s page."));
         }
       else
         {
@@ -328,7 +328,7 @@ tts_auth_request_parse_query (TtsAuthRequest  *self,
   else if (p_code.count != 1 || p_code.value[0] == '\0')
     {
       g_set_error_literal (error, TTS_ERROR, TTS_ERROR_PROTOCOL,
-                           _("tastytrade's sign-in answer did not contain an authorization code."));
+                           _("tastytrade’s sign-in answer did not contain an authorization code."));
     }
   else
     {

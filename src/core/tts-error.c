@@ -69,16 +69,16 @@ tts_error_get_remedy (const GError *error)
     case TTS_ERROR_ACCESS_DENIED:
       return _("Sign in again and choose to allow access. Only read access is requested.");
     case TTS_ERROR_AUTHORIZATION_FAILED:
-      return _("Check that your OAuth app on tastytrade's site has the redirect URI "
+      return _("Check that your OAuth app on tastytrade’s site has the redirect URI "
                "http://localhost:8000 and Read permission, then try again.");
     case TTS_ERROR_INVALID_CLIENT:
-      return _("Copy the Client ID and Client Secret again from tastytrade's site, and make "
+      return _("Copy the Client ID and Client Secret again from tastytrade’s site, and make "
                "sure Production or Sandbox matches where you created the app.");
     case TTS_ERROR_INVALID_GRANT:
       return _("Sign in again to get a new code. If you pasted a refresh token, create a new "
                "grant on tastytrade's site; it may have been deleted or made in the other environment.");
     case TTS_ERROR_FORBIDDEN:
-      return _("Edit the OAuth app on tastytrade's site so that it has Read permission, then sign in again.");
+      return _("Edit the OAuth app on tastytrade’s site so that it has Read permission, then sign in again.");
     case TTS_ERROR_SERVICE_UNAVAILABLE:
       return _("tastytrade may be busy or under maintenance. Wait a few minutes and try again.");
     case TTS_ERROR_NETWORK:

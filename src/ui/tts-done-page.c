@@ -10,6 +10,7 @@
 #include "tts-account.h"
 #include "tts-done-page.h"
 #include "tts-secrets-file.h"
+#include "tts-wipe.h"
 
 struct _TtsDonePage
 {
@@ -19,11 +20,13 @@ struct _TtsDonePage
   AdwActionRow        *backup_row;
   AdwPreferencesGroup *accounts_group;
   AdwActionRow        *no_accounts_row;
-  AdwPasswordEntryRow *token_row;
+  AdwActionRow        *token_row;
+  GtkToggleButton     *reveal_button;
 
   GPtrArray           *account_rows;
   GFile               *folder;
   char                *manage_uri;
+  char                *token;
 };
 
 G_DEFINE_FINAL_TYPE (TtsDonePage, tts_done_page, TTS_TYPE_PAGE)
@@ -44,11 +47,41 @@ describe_authority (const char *authority)
 static void
 copy_token_cb (TtsDonePage *self)
 {
-  const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_row));
+  if (self->token == NULL)
+    return;
 
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), token);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->token);
   gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s",
                               _("Refresh token copied"));
+}
+
+/* Hidden by default: people share screenshots of the last page. */
+static void
+update_token_row (TtsDonePage *self)
+{
+  gboolean revealed = gtk_toggle_button_get_active (self->reveal_button);
+
+  if (self->token == NULL)
+    adw_action_row_set_subtitle (self->token_row, "");
+  else if (revealed)
+    adw_action_row_set_subtitle (self->token_row, self->token);
+  else
+    adw_action_row_set_subtitle (self->token_row, "●●●●●●●●●●●●●●●●●●●●●●●●");
+
+  gtk_button_set_icon_name (GTK_BUTTON (self->reveal_button),
+                            revealed ? "view-conceal-symbolic" : "view-reveal-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->reveal_button),
+                               revealed ? _("Hide Refresh Token") : _("Show Refresh Token"));
+}
+
+static void
+set_token (TtsDonePage *self,
+           const char  *token)
+{
+  g_clear_pointer (&self->token, tts_wipe_free);
+  self->token = g_strdup (token);
+  gtk_toggle_button_set_active (self->reveal_button, FALSE);
+  update_token_row (self);
 }
 
 static void
@@ -106,6 +139,7 @@ tts_done_page_finalize (GObject *object)
   g_clear_pointer (&self->account_rows, g_ptr_array_unref);
   g_clear_object (&self->folder);
   g_clear_pointer (&self->manage_uri, g_free);
+  g_clear_pointer (&self->token, tts_wipe_free);
 
   G_OBJECT_CLASS (tts_done_page_parent_class)->finalize (object);
 }
@@ -126,7 +160,9 @@ tts_done_page_class_init (TtsDonePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, accounts_group);
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, no_accounts_row);
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, token_row);
+  gtk_widget_class_bind_template_child (widget_class, TtsDonePage, reveal_button);
   gtk_widget_class_bind_template_callback (widget_class, copy_token_cb);
+  gtk_widget_class_bind_template_callback (widget_class, update_token_row);
   gtk_widget_class_bind_template_callback (widget_class, open_folder_cb);
   gtk_widget_class_bind_template_callback (widget_class, open_site_cb);
 }
@@ -140,6 +176,7 @@ tts_done_page_init (TtsDonePage *self)
   tts_page_set_title (TTS_PAGE (self), _("All Set"));
   tts_page_set_primary_label (TTS_PAGE (self), _("_Close"));
   tts_page_set_complete (TTS_PAGE (self), TRUE);
+  update_token_row (self);
 }
 
 void
@@ -187,8 +224,7 @@ tts_done_page_show_result (TtsDonePage *self,
     }
   gtk_widget_set_visible (GTK_WIDGET (self->no_accounts_row), n_accounts == 0);
 
-  gtk_editable_set_text (GTK_EDITABLE (self->token_row),
-                         tts_flow_get_refresh_token (flow) != NULL ? tts_flow_get_refresh_token (flow) : "");
+  set_token (self, tts_flow_get_refresh_token (flow));
 }
 
 void
@@ -196,6 +232,6 @@ tts_done_page_clear (TtsDonePage *self)
 {
   g_return_if_fail (TTS_IS_DONE_PAGE (self));
 
-  gtk_editable_set_text (GTK_EDITABLE (self->token_row), "");
+  set_token (self, NULL);
   remove_account_rows (self);
 }

@@ -21,6 +21,7 @@ struct _TtsSigninPage
 
   WebKitWebView  *web_view;
   TtsFlow        *flow;
+  char           *host;
 };
 
 G_DEFINE_FINAL_TYPE (TtsSigninPage, tts_signin_page, TTS_TYPE_PAGE)
@@ -126,10 +127,21 @@ uri_changed_cb (TtsSigninPage *self)
 {
   const char *uri = webkit_web_view_get_uri (self->web_view);
   g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
-  gboolean secure = parsed != NULL && g_ascii_strcasecmp (g_uri_get_scheme (parsed), "https") == 0;
   const char *host = parsed != NULL ? g_uri_get_host (parsed) : NULL;
+  gboolean secure;
+  g_autofree char *markup = NULL;
 
-  gtk_label_set_text (self->host_label, host != NULL ? host : "");
+  /* about:blank between attempts has no host: keep the last one rather than a blank. */
+  if (host == NULL || *host == '\0')
+    return;
+
+  g_free (self->host);
+  self->host = g_strdup (host);
+  secure = g_ascii_strcasecmp (g_uri_get_scheme (parsed), "https") == 0;
+
+  /* Translators: %s is the host name of the page where the user types their password */
+  markup = g_markup_printf_escaped (_("You are signing in at <b>%s</b>"), host);
+  gtk_label_set_markup (self->host_label, markup);
   gtk_image_set_from_icon_name (self->security_image,
                                 secure ? "channel-secure-symbolic" : "channel-insecure-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->security_image),
@@ -152,6 +164,7 @@ tts_signin_page_dispose (GObject *object)
   TtsSigninPage *self = (TtsSigninPage *) object;
 
   g_clear_object (&self->flow);
+  g_clear_pointer (&self->host, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_SIGNIN_PAGE);
   self->web_view = NULL;
 
@@ -254,5 +267,5 @@ tts_signin_page_get_web_view (TtsSigninPage *self)
 const char *
 tts_signin_page_get_host (TtsSigninPage *self)
 {
-  return gtk_label_get_text (self->host_label);
+  return self->host;
 }
