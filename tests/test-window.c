@@ -361,6 +361,7 @@ test_sign_in (Fixture       *fixture,
   assert_flow_done (fixture);
 
   assert_secrets_saved (fixture);
+  g_assert_false (tts_flow_get_backup_made (fixture->flow));
   assert_fake_saw_a_proper_client (fixture);
   g_assert_cmpuint (g_list_model_get_n_items (tts_flow_get_accounts (fixture->flow)), ==, 2);
   g_assert_cmpuint (tts_fake_tastytrade_get_codes_issued (fixture->fake), ==, 1);
@@ -435,6 +436,8 @@ test_refresh_token (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (contents, "# my settings\nOTHER=1\n"));
   g_assert_true (g_file_get_contents (backup_path, &backup, NULL, NULL));
   g_assert_cmpstr (backup, ==, old);
+  /* The done page says so. */
+  g_assert_true (tts_flow_get_backup_made (fixture->flow));
   /* No code and no login were needed. */
   g_assert_cmpuint (tts_fake_tastytrade_get_codes_issued (fixture->fake), ==, 0);
 }

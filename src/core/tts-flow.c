@@ -373,6 +373,7 @@ save_cb (GObject      *object,
       fail (self, error);
       return;
     }
+  self->backup_made = tts_secrets_file_get_backup_made (TTS_SECRETS_FILE (object));
 
   /* The secrets are now in the file; keep only what the done page shows. */
   g_clear_pointer (&self->client_secret, tts_wipe_free);
@@ -387,7 +388,6 @@ save (TtsFlow *self)
   set_state (self, TTS_FLOW_STATE_SAVING);
 
   g_set_object (&self->secrets_file, tts_secrets_file_get_file (file));
-  self->backup_made = tts_secrets_file_exists (file);
   tts_secrets_file_save_async (file,
                                self->client_id,
                                self->client_secret,

@@ -31,6 +31,8 @@ struct _TtsSecretsFile
   GFile   *folder;
   GFile   *file;
   GFile   *backup_file;
+  /* Written by the saving thread, read once its task has returned. */
+  gboolean backup_made;
 };
 
 G_DEFINE_FINAL_TYPE (TtsSecretsFile, tts_secrets_file, G_TYPE_OBJECT)
@@ -161,16 +163,11 @@ tts_secrets_file_get_backup_file (TtsSecretsFile *self)
 }
 
 gboolean
-tts_secrets_file_exists (TtsSecretsFile *self)
+tts_secrets_file_get_backup_made (TtsSecretsFile *self)
 {
-  g_autofree char *path = NULL;
-  struct stat st;
-
   g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), FALSE);
 
-  path = g_file_get_path (self->file);
-
-  return path != NULL && lstat (path, &st) == 0;
+  return self->backup_made;
 }
 
 static gboolean
@@ -622,6 +619,7 @@ tts_secrets_file_save (TtsSecretsFile  *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  self->backup_made = FALSE;
   folder_path = g_file_get_path (self->folder);
   if (folder_path == NULL)
     {
@@ -721,6 +719,7 @@ tts_secrets_file_save (TtsSecretsFile  *self,
           goto out;
         }
       g_clear_pointer (&backup_tmp, g_free);
+      self->backup_made = TRUE;
     }
 
   if (renameat (dirfd, new_tmp, dirfd, TTS_SECRETS_FILE_NAME) != 0)

@@ -22,8 +22,8 @@ GFile          *tts_secrets_file_get_folder       (TtsSecretsFile  *self);
 /* folder/.secrets and folder/.secrets.backup */
 GFile          *tts_secrets_file_get_file         (TtsSecretsFile  *self);
 GFile          *tts_secrets_file_get_backup_file  (TtsSecretsFile  *self);
-/* A cheap lstat(): TRUE when something named .secrets is in the folder. */
-gboolean        tts_secrets_file_exists           (TtsSecretsFile  *self);
+/* Whether the last successful save kept the previous content as .secrets.backup. */
+gboolean        tts_secrets_file_get_backup_made  (TtsSecretsFile  *self);
 
 /* Writes the three keys. The new content goes to a temporary file in the same folder,
  * created 0600 whatever the umask, fsynced and renamed over .secrets; the folder is fsynced.
