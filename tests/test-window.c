@@ -496,6 +496,32 @@ test_cancel_frees_port (Fixture       *fixture,
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
+/* The size the user left the window at comes back next time. */
+static void
+test_window_size_remembered (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(TtsWindow) again = NULL;
+  int width = 0;
+  int height = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 700, 610);
+  gtk_window_close (GTK_WINDOW (fixture->window));
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 700);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 610);
+  g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
+
+  again = g_object_ref_sink (tts_window_new (NULL, FALSE, NULL, NULL, NULL, NULL));
+  gtk_window_get_default_size (GTK_WINDOW (again), &width, &height);
+  g_assert_cmpint (width, ==, 700);
+  g_assert_cmpint (height, ==, 610);
+  gtk_window_destroy (GTK_WINDOW (again));
+
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -511,6 +537,7 @@ main (int   argc,
   ADD ("refresh-token", test_refresh_token);
   ADD ("revoked-token-writes-nothing", test_revoked_token_writes_nothing);
   ADD ("cancel-frees-port", test_cancel_frees_port);
+  ADD ("window-size-remembered", test_window_size_remembered);
 
 #undef ADD
 

@@ -299,10 +299,40 @@ flow_state_changed_cb (TtsWindow *self)
     gtk_window_destroy (GTK_WINDOW (self));
 }
 
+static void
+save_window_size (TtsWindow *self)
+{
+  int width = 0;
+  int height = 0;
+
+  if (self->settings == NULL)
+    return;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+}
+
+static void
+restore_window_size (TtsWindow *self)
+{
+  if (self->settings == NULL)
+    return;
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
 static gboolean
 tts_window_close_request (GtkWindow *window)
 {
   TtsWindow *self = TTS_WINDOW (window);
+
+  save_window_size (self);
 
   /* The final rename takes a moment; closing in the middle could leave a temporary file. */
   if (tts_flow_get_state (self->flow) == TTS_FLOW_STATE_SAVING)
@@ -518,6 +548,7 @@ tts_window_init (TtsWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = create_settings ();
+  restore_window_size (self);
 
   self->page_signals = g_signal_group_new (TTS_TYPE_PAGE);
   g_signal_group_connect_swapped (self->page_signals, "notify::title", G_CALLBACK (update_header), self);

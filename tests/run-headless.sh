@@ -1,0 +1,8 @@
+#!/bin/sh
+# run-headless.sh PROGRAM [ARGS]: a UI test under a headless X server and a private session bus.
+#
+# Services that the bus starts on demand (the accessibility registry greets on stdout) inherit
+# the bus's stdout, so only the test program itself writes to the real stdout: the TAP stream.
+exec 3>&1
+exec xvfb-run -a -s "-screen 0 1280x1024x24" \
+  dbus-run-session -- sh -c 'exec "$@" >&3 3>&-' sh "$@" >&2
