@@ -5,6 +5,7 @@
 #   build-aux/dev.sh test         the same set-up, then the whole test suite, headless
 #   build-aux/dev.sh demo         the wizard against the offline fake tastytrade in tests/
 #   build-aux/dev.sh sanitize     the test suite again, built with AddressSanitizer and UBSan
+#   build-aux/dev.sh screenshots  retake the AppStream screenshots in data/screenshots
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,7 +25,7 @@ say() { printf '\033[1m%s\033[0m\n' "$*" >&2; }
 
 ensure_packages() {
   local missing=() p
-  for p in "${packages[@]}"; do
+  for p in "${packages[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -104,8 +105,14 @@ MSG
       meson test -C "$top/_build-sanitize" --print-errorlogs "$@"
     ;;
 
+  screenshots)
+    ensure_packages xdotool imagemagick
+    build_into "$build"
+    "$top/build-aux/screenshots.sh" "$build" "$top/data/screenshots"
+    ;;
+
   *)
-    say "usage: build-aux/dev.sh run|test|demo|sanitize [ARGS]"
+    say "usage: build-aux/dev.sh run|test|demo|sanitize|screenshots [ARGS]"
     exit 2
     ;;
 esac

@@ -92,7 +92,7 @@ set_page (SoupServerMessage *msg,
   g_autofree char *body = NULL;
 
   body = g_strdup_printf ("<!DOCTYPE html>\n"
-                          "<html><head><meta charset=\"utf-8\">"
+                          "<html lang=\"%s\"><head><meta charset=\"utf-8\">"
                           "<meta name=\"viewport\" content=\"width=device-width\">"
                           "<title>%s</title>"
                           "<style>body{font-family:sans-serif;margin:3em auto;max-width:32em;"
@@ -100,6 +100,9 @@ set_page (SoupServerMessage *msg,
                           "@media(prefers-color-scheme:dark){body{background:#242424;color:#fff}}"
                           "</style></head>"
                           "<body><h1>%s</h1><p>%s</p></body></html>\n",
+                          /* Translators: the language code of your translation (de, nl, es…),
+                           * for the page the browser shows after the sign-in */
+                          C_("html-lang", "en"),
                           title_html, title_html, text_html);
 
   /* Nothing here may be cached, framed, sent on as a referrer or run as script. */
@@ -185,6 +188,8 @@ handle_request_cb (SoupServer        *server,
   self->in_flight++;
   g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), g_object_ref (self));
 
+  /* Translators: the pages below are shown in the web browser after signing in to
+   * tastytrade, or to anything else that knocks on the port the sign-in waits on. */
   if (g_strcmp0 (path, "/") != 0 && g_strcmp0 (path, "") != 0)
     {
       set_page (msg, SOUP_STATUS_NOT_FOUND, _("Not Found"),
