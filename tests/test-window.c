@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
+#include <gdk/x11/gdkx.h>
+#include <X11/extensions/XTest.h>
+#include <X11/keysym.h>
 
 #include "tts-credentials-page-private.h"
 #include "tts-dotenv.h"
@@ -496,6 +499,139 @@ test_cancel_frees_port (Fixture       *fixture,
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
+/* ---- the keyboard alone ---- */
+
+/* Real key presses through the X server (XTEST), as a keyboard would send them. */
+static void
+press_key (Fixture *fixture,
+           KeySym   keysym)
+{
+  Display *display = gdk_x11_display_get_xdisplay (gtk_widget_get_display (GTK_WIDGET (fixture->window)));
+  KeyCode code = XKeysymToKeycode (display, keysym);
+
+  g_assert_cmpuint (code, !=, 0);
+  XTestFakeKeyEvent (display, code, True, CurrentTime);
+  XTestFakeKeyEvent (display, code, False, CurrentTime);
+  XFlush (display);
+}
+
+/* Lower-case letters, digits, '-' and ' ' have keysyms equal to their ASCII codes and need
+ * no Shift. */
+static void
+type_text (Fixture    *fixture,
+           const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      g_assert_true (g_ascii_islower (*p) || g_ascii_isdigit (*p) || *p == '-' || *p == ' ');
+      press_key (fixture, (KeySym) (guchar) *p);
+    }
+}
+
+static gboolean
+window_active (Fixture *fixture)
+{
+  return gtk_window_is_active (GTK_WINDOW (fixture->window));
+}
+
+static gboolean
+window_mapped (Fixture *fixture)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (fixture->window));
+}
+
+static GtkEditable *text_field;
+static const char *text_expected;
+
+static gboolean
+field_has_text (Fixture *fixture)
+{
+  return g_strcmp0 (gtk_editable_get_text (text_field), text_expected) == 0;
+}
+
+static void
+type_into (Fixture     *fixture,
+           GtkEditable *field,
+           const char  *text)
+{
+  text_field = field;
+  text_expected = text;
+  type_text (fixture, text);
+  wait_until (fixture, field_has_text, text);
+}
+
+static gboolean
+on_credentials_page (Fixture *fixture)
+{
+  return tts_window_get_visible_page (fixture->window) ==
+         TTS_PAGE (tts_window_get_credentials_page (fixture->window));
+}
+
+static gboolean
+on_signin_page (Fixture *fixture)
+{
+  return tts_window_get_visible_page (fixture->window) ==
+         TTS_PAGE (tts_window_get_signin_page (fixture->window));
+}
+
+static gboolean
+window_closed (Fixture *fixture)
+{
+  return !gtk_widget_get_visible (GTK_WIDGET (fixture->window));
+}
+
+/* Start to done without a pointer: Return, typing, Tab and Escape, including leaving the
+ * web view and coming back. */
+static void
+test_keyboard_only (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  TtsCredentialsPage *credentials = tts_window_get_credentials_page (fixture->window);
+  GdkSurface *surface;
+  Display *display;
+
+  wait_until (fixture, window_mapped, "the window to be mapped");
+  surface = gtk_native_get_surface (GTK_NATIVE (fixture->window));
+  display = gdk_x11_display_get_xdisplay (gdk_surface_get_display (surface));
+  /* There is no window manager to give it the focus. */
+  XSetInputFocus (display, gdk_x11_surface_get_xid (surface), RevertToParent, CurrentTime);
+  wait_until (fixture, window_active, "the window to have the keyboard focus");
+
+  press_key (fixture, XK_Return);                               /* Next */
+  wait_until (fixture, on_credentials_page, "the credentials page");
+  type_into (fixture, tts_credentials_page_get_client_id_row (credentials), CLIENT_ID);
+  press_key (fixture, XK_Tab);
+  type_into (fixture, tts_credentials_page_get_client_secret_row (credentials), CLIENT_SECRET);
+  press_key (fixture, XK_Return);                               /* Sign In */
+  wait_until (fixture, on_signin_page, "the sign-in page");
+  wait_for_page (fixture, "/auth.html");
+
+  /* Escape leaves the web view: the attempt is cancelled, the values stay. */
+  press_key (fixture, XK_Escape);
+  wait_until (fixture, on_credentials_page, "Escape to go back from the web view");
+  wait_until (fixture, flow_idle, "the flow to go idle");
+  press_key (fixture, XK_Return);                               /* Sign In again */
+  wait_until (fixture, on_signin_page, "the sign-in page again");
+  wait_for_page (fixture, "/auth.html");
+
+  /* tastytrade's page, by keyboard: the username field has the focus. */
+  type_text (fixture, USERNAME);
+  press_key (fixture, XK_Tab);
+  type_text (fixture, PASSWORD);
+  press_key (fixture, XK_Return);
+  wait_for_page (fixture, "/login");
+  type_text (fixture, OTP);
+  press_key (fixture, XK_Return);
+  wait_for_page (fixture, "/otp");
+  press_key (fixture, XK_Tab);                                  /* to Authorize */
+  press_key (fixture, XK_Return);
+  assert_flow_done (fixture);
+  assert_secrets_saved (fixture);
+
+  press_key (fixture, XK_Return);                               /* Close */
+  wait_until (fixture, window_closed, "Return to close the window");
+}
+
 /* The size the user left the window at comes back next time. */
 static void
 test_window_size_remembered (Fixture       *fixture,
@@ -538,6 +674,7 @@ main (int   argc,
   ADD ("revoked-token-writes-nothing", test_revoked_token_writes_nothing);
   ADD ("cancel-frees-port", test_cancel_frees_port);
   ADD ("window-size-remembered", test_window_size_remembered);
+  ADD ("keyboard-only", test_keyboard_only);
 
 #undef ADD
 

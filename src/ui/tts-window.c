@@ -100,7 +100,11 @@ update_header (TtsWindow *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->primary_button), primary_label != NULL);
   if (primary_label != NULL)
-    gtk_button_set_label (self->primary_button, primary_label);
+    {
+      gtk_button_set_label (self->primary_button, primary_label);
+      /* Hiding the default widget unsets it: make Return work again once it is back. */
+      gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->primary_button));
+    }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.primary",
                                  primary_label != NULL && tts_page_get_complete (self->page));
 
