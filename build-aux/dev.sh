@@ -17,7 +17,7 @@ packages=(
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev
   libwebkitgtk-6.0-dev libsoup-3.0-dev libjson-glib-dev
   desktop-file-utils appstream
-  xvfb xauth dbus dbus-x11 at-spi2-core libxtst-dev
+  xvfb xauth dbus dbus-x11 at-spi2-core libatspi2.0-dev libxtst-dev
   python3 python3-dotenv git
 )
 

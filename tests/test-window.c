@@ -580,6 +580,46 @@ window_closed (Fixture *fixture)
   return !gtk_widget_get_visible (GTK_WIDGET (fixture->window));
 }
 
+typedef struct
+{
+  gboolean done;
+  gboolean value;
+} ScriptResult;
+
+static void
+script_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ScriptResult *script_result = user_data;
+  g_autoptr(JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source), result, NULL);
+
+  script_result->value = value != NULL && jsc_value_is_boolean (value) && jsc_value_to_boolean (value);
+  script_result->done = TRUE;
+}
+
+/* Keys reach the page through the web process: wait until the page itself shows them. */
+static void
+wait_for_script (Fixture    *fixture,
+                 const char *condition)
+{
+  guint guard = g_timeout_add_seconds (GUARD_SECONDS, guard_cb, (gpointer) condition);
+
+  for (;;)
+    {
+      ScriptResult result = { FALSE, FALSE };
+
+      webkit_web_view_evaluate_javascript (fixture->web_view, condition, -1, NULL, NULL, NULL,
+                                           script_done_cb, &result);
+      while (!result.done)
+        g_main_context_iteration (NULL, TRUE);
+      if (result.value)
+        break;
+    }
+
+  g_source_remove (guard);
+}
+
 /* Start to done without a pointer: Return, typing, Tab and Escape, including leaving the
  * web view and coming back. */
 static void
@@ -615,15 +655,20 @@ test_keyboard_only (Fixture       *fixture,
   wait_for_page (fixture, "/auth.html");
 
   /* tastytrade's page, by keyboard: the username field has the focus. */
+  wait_for_script (fixture, "document.activeElement.id === 'username'");
   type_text (fixture, USERNAME);
   press_key (fixture, XK_Tab);
   type_text (fixture, PASSWORD);
+  wait_for_script (fixture, "document.getElementById('password').value === '" PASSWORD "'");
   press_key (fixture, XK_Return);
   wait_for_page (fixture, "/login");
+  wait_for_script (fixture, "document.activeElement.id === 'otp'");
   type_text (fixture, OTP);
+  wait_for_script (fixture, "document.getElementById('otp').value === '" OTP "'");
   press_key (fixture, XK_Return);
   wait_for_page (fixture, "/otp");
   press_key (fixture, XK_Tab);                                  /* to Authorize */
+  wait_for_script (fixture, "document.activeElement.id === 'authorize'");
   press_key (fixture, XK_Return);
   assert_flow_done (fixture);
   assert_secrets_saved (fixture);

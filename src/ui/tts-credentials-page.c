@@ -174,6 +174,40 @@ choose_folder_cb (TtsCredentialsPage *self)
 }
 
 static void
+name_from_tooltip_cb (GtkWidget *button)
+{
+  const char *tooltip = gtk_widget_get_tooltip_text (button);
+
+  if (tooltip != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip,
+                                    -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL);
+}
+
+/* libadwaita 1.2 gives the password rows' show-text button a tooltip but no accessible name,
+ * and GTK 4.8 does not use the tooltip: screen readers would say “GtkImage”. */
+static void
+name_icon_buttons (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)) == NULL)
+        {
+          g_signal_connect (child, "notify::tooltip-text", G_CALLBACK (name_from_tooltip_cb), NULL);
+          name_from_tooltip_cb (child);
+        }
+      else
+        {
+          name_icon_buttons (child);
+        }
+    }
+}
+
+static void
 tts_credentials_page_map (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (tts_credentials_page_parent_class)->map (widget);
@@ -235,6 +269,8 @@ static void
 tts_credentials_page_init (TtsCredentialsPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  name_icon_buttons (GTK_WIDGET (self->client_secret_row));
+  name_icon_buttons (GTK_WIDGET (self->refresh_token_row));
 
   tts_page_set_title (TTS_PAGE (self), _("Your OAuth App"));
   tts_credentials_page_set_use_refresh_token (self, FALSE);

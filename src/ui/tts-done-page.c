@@ -60,6 +60,7 @@ static void
 update_token_row (TtsDonePage *self)
 {
   gboolean revealed = gtk_toggle_button_get_active (self->reveal_button);
+  const char *action = revealed ? _("Hide Refresh Token") : _("Show Refresh Token");
 
   if (self->token == NULL)
     adw_action_row_set_subtitle (self->token_row, "");
@@ -70,8 +71,11 @@ update_token_row (TtsDonePage *self)
 
   gtk_button_set_icon_name (GTK_BUTTON (self->reveal_button),
                             revealed ? "view-conceal-symbolic" : "view-reveal-symbolic");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->reveal_button),
-                               revealed ? _("Hide Refresh Token") : _("Show Refresh Token"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->reveal_button), action);
+  /* GTK 4.8 does not name a button after its tooltip: screen readers would say “GtkImage”. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->reveal_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, action,
+                                  -1);
 }
 
 static void

@@ -109,4 +109,7 @@ tts_progress_page_show (TtsProgressPage *self,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, title,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
                                   -1);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->status_page),
+                               GTK_ACCESSIBLE_STATE_BUSY, !failed,
+                               -1);
 }

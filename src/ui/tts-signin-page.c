@@ -128,6 +128,7 @@ uri_changed_cb (TtsSigninPage *self)
   const char *uri = webkit_web_view_get_uri (self->web_view);
   g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
   const char *host = parsed != NULL ? g_uri_get_host (parsed) : NULL;
+  const char *security;
   gboolean secure;
   g_autofree char *markup = NULL;
 
@@ -142,10 +143,14 @@ uri_changed_cb (TtsSigninPage *self)
   /* Translators: %s is the host name of the page where the user types their password */
   markup = g_markup_printf_escaped (_("You are signing in at <b>%s</b>"), host);
   gtk_label_set_markup (self->host_label, markup);
+  security = secure ? _("Secure connection") : _("Connection is not encrypted");
   gtk_image_set_from_icon_name (self->security_image,
                                 secure ? "channel-secure-symbolic" : "channel-insecure-symbolic");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->security_image),
-                               secure ? _("Secure connection") : _("Connection is not encrypted"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->security_image), security);
+  /* The icon says something: screen readers get it as the image's name, not “GtkImage”. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->security_image),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, security,
+                                  -1);
 }
 
 static void

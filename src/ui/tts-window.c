@@ -134,6 +134,13 @@ show_page (TtsWindow *self,
   self->page = page;
   g_signal_group_set_target (self->page_signals, page);
   gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page));
+  /* GTK 4.8 keeps the other pages in the accessible tree: screen readers must not read them. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->stack));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    gtk_accessible_update_state (GTK_ACCESSIBLE (child),
+                                 GTK_ACCESSIBLE_STATE_HIDDEN, child != GTK_WIDGET (page),
+                                 -1);
   update_header (self);
   focus_page (self);
 }
