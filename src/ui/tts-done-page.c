@@ -34,6 +34,8 @@ G_DEFINE_FINAL_TYPE (TtsDonePage, tts_done_page, TTS_TYPE_PAGE)
 static const char *
 describe_authority (const char *authority)
 {
+  /* Translators: what the account holder may do with a brokerage account, shown after
+   * the account type, e.g. “Individual · Owner” */
   if (g_strcmp0 (authority, "owner") == 0)
     return _("Owner");
   if (g_strcmp0 (authority, "trade-only") == 0)
@@ -177,6 +179,7 @@ tts_done_page_init (TtsDonePage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->account_rows = g_ptr_array_new ();
+  /* Translators: the window title on the last page, once the token is saved */
   tts_page_set_title (TTS_PAGE (self), _("All Set"));
   tts_page_set_primary_label (TTS_PAGE (self), _("_Close"));
   tts_page_set_complete (TTS_PAGE (self), TRUE);

@@ -100,6 +100,7 @@ tts_progress_page_show (TtsProgressPage *self,
   gtk_label_set_text (self->remedy_label, failed ? tts_error_get_remedy (error) : "");
   gtk_widget_set_visible (GTK_WIDGET (self->remedy_label), failed);
 
+  /* Translators: short window titles while the token is fetched, and when that failed */
   tts_page_set_title (TTS_PAGE (self), failed ? _("Not Finished") : _("Working"));
   tts_page_set_primary_label (TTS_PAGE (self), failed ? _("_Try Again") : NULL);
   tts_page_set_complete (TTS_PAGE (self), failed);
