@@ -500,6 +500,18 @@ get_text (Fixture    *fixture,
   return contents;
 }
 
+static char *
+get_description (Fixture    *fixture,
+                 const char *field)
+{
+  Node *node = find_field (fixture, field);
+  g_autoptr(GError) error = NULL;
+  char *description = atspi_accessible_get_description (node->accessible, &error);
+
+  g_assert_no_error (error);
+  return description;
+}
+
 static gboolean
 window_active (Fixture       *fixture,
                gconstpointer  data)
@@ -761,6 +773,7 @@ test_sign_in_pages (Fixture       *fixture,
                     gconstpointer  data)
 {
   g_autofree char *client_id = NULL;
+  g_autofree char *hint = NULL;
   Node *sign_in;
 
   wait_for_page (fixture, "Before You Start");
@@ -770,6 +783,9 @@ test_sign_in_pages (Fixture       *fixture,
 
   wait_for_page (fixture, "Your OAuth App");
   g_assert_null (find (fixture, ATSPI_ROLE_TEXT, "Refresh Token"));
+  /* The hint under the fields is read with the field it is about. */
+  hint = get_description (fixture, "Client ID");
+  g_assert_cmpstr (hint, ==, "Enter the Client ID.");
   set_text (fixture, "Client ID", CLIENT_ID);
   set_text (fixture, "Client Secret", CLIENT_SECRET);
   client_id = get_text (fixture, "Client ID");

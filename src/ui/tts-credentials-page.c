@@ -56,6 +56,15 @@ check_field (GtkWidget          *row,
                                malformed ? GTK_ACCESSIBLE_INVALID_TRUE : GTK_ACCESSIBLE_INVALID_FALSE,
                                -1);
 
+  /* The sentence under the fields belongs to one of them: a screen reader reads it with
+   * that field (GTK 4.8 does not derive descriptions from a described-by relation). */
+  if (error != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, error->message,
+                                    -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+
   if (error != NULL && *problem == NULL)
     *problem = g_strdup (error->message);
 
