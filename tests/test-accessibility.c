@@ -512,6 +512,18 @@ get_description (Fixture    *fixture,
   return description;
 }
 
+static void
+assert_description_starts (Node       *node,
+                           const char *prefix)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *description = atspi_accessible_get_description (node->accessible, &error);
+
+  g_assert_no_error (error);
+  if (!g_str_has_prefix (description, prefix))
+    g_error ("%s: description “%s” does not start with “%s”", node->path, description, prefix);
+}
+
 static gboolean
 window_active (Fixture       *fixture,
                gconstpointer  data)
@@ -834,7 +846,9 @@ test_refresh_token_pages (Fixture       *fixture,
 
   wait_for_page (fixture, "Not Finished");
   g_assert_false (g_file_test (secrets_path, G_FILE_TEST_EXISTS));
-  find_or_fail (fixture, ATSPI_ROLE_PUSH_BUTTON, "Try Again");
+  /* The focused action carries what went wrong, so it is heard without looking around. */
+  assert_description_starts (find_or_fail (fixture, ATSPI_ROLE_PUSH_BUTTON, "Try Again"),
+                             "Token Not Accepted\n");
   press (fixture, "Back");
 
   wait_for_page (fixture, "Your OAuth App");
@@ -842,6 +856,8 @@ test_refresh_token_pages (Fixture       *fixture,
   press (fixture, "Check and Save");
 
   wait_for_page (fixture, "All Set");
+  assert_description_starts (find_or_fail (fixture, ATSPI_ROLE_PUSH_BUTTON, "Close"),
+                             "Your Token Works and Is Saved\n");
   find_or_fail (fixture, ATSPI_ROLE_LIST_ITEM, "5WX01234");
   find_or_fail (fixture, ATSPI_ROLE_PUSH_BUTTON, "Copy Refresh Token");
   /* The reveal button's name says what it does next. */

@@ -176,12 +176,17 @@ tts_done_page_class_init (TtsDonePageClass *klass)
 static void
 tts_done_page_init (TtsDonePage *self)
 {
+  g_autofree char *summary = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->account_rows = g_ptr_array_new ();
   /* Translators: the window title on the last page, once the token is saved */
   tts_page_set_title (TTS_PAGE (self), _("All Set"));
   tts_page_set_primary_label (TTS_PAGE (self), _("_Close"));
+  summary = g_strjoin ("\n", _("Your Token Works and Is Saved"),
+                       _("Your scripts can now read your tastytrade accounts."), NULL);
+  tts_page_set_summary (TTS_PAGE (self), summary);
   tts_page_set_complete (TTS_PAGE (self), TRUE);
   update_token_row (self);
 }

@@ -11,6 +11,7 @@ typedef struct
 {
   char      *title;
   char      *primary_label;
+  char      *summary;
   gboolean   complete;
   GtkWidget *initial_focus;
 } TtsPagePrivate;
@@ -23,6 +24,7 @@ enum {
   PROP_COMPLETE,
   PROP_PRIMARY_LABEL,
   PROP_INITIAL_FOCUS,
+  PROP_SUMMARY,
   N_PROPS
 };
 
@@ -48,6 +50,7 @@ tts_page_finalize (GObject *object)
 
   g_clear_pointer (&priv->title, g_free);
   g_clear_pointer (&priv->primary_label, g_free);
+  g_clear_pointer (&priv->summary, g_free);
   g_clear_weak_pointer (&priv->initial_focus);
 
   G_OBJECT_CLASS (tts_page_parent_class)->finalize (object);
@@ -77,6 +80,10 @@ tts_page_get_property (GObject    *object,
 
     case PROP_INITIAL_FOCUS:
       g_value_set_object (value, tts_page_get_initial_focus (self));
+      break;
+
+    case PROP_SUMMARY:
+      g_value_set_string (value, tts_page_get_summary (self));
       break;
 
     default:
@@ -110,6 +117,10 @@ tts_page_set_property (GObject      *object,
       tts_page_set_initial_focus (self, g_value_get_object (value));
       break;
 
+    case PROP_SUMMARY:
+      tts_page_set_summary (self, g_value_get_string (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -132,6 +143,9 @@ tts_page_class_init (TtsPageClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_PRIMARY_LABEL] =
     g_param_spec_string ("primary-label", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SUMMARY] =
+    g_param_spec_string ("summary", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_INITIAL_FOCUS] =
     g_param_spec_object ("initial-focus", NULL, NULL, GTK_TYPE_WIDGET,
@@ -237,4 +251,26 @@ tts_page_set_initial_focus (TtsPage   *self,
 
   if (g_set_weak_pointer (&priv->initial_focus, widget))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INITIAL_FOCUS]);
+}
+
+const char *
+tts_page_get_summary (TtsPage *self)
+{
+  TtsPagePrivate *priv = tts_page_get_instance_private (self);
+
+  g_return_val_if_fail (TTS_IS_PAGE (self), NULL);
+
+  return priv->summary;
+}
+
+void
+tts_page_set_summary (TtsPage    *self,
+                      const char *summary)
+{
+  TtsPagePrivate *priv = tts_page_get_instance_private (self);
+
+  g_return_if_fail (TTS_IS_PAGE (self));
+
+  if (replace_string (&priv->summary, summary))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUMMARY]);
 }

@@ -21,7 +21,9 @@ struct _TtsPageClass
 /* "title": shown in the header bar; "complete": the primary action may run;
  * "primary-label": the primary button's text, NULL hides it;
  * "initial-focus": what has the keyboard focus when the page is shown,
- * NULL for the primary action. */
+ * NULL for the primary action;
+ * "summary": what the page says happened (an error, success), read by screen readers
+ * with the primary action, which has the focus then. */
 const char *tts_page_get_title          (TtsPage    *self);
 void        tts_page_set_title          (TtsPage    *self,
                                          const char *title);
@@ -31,6 +33,9 @@ void        tts_page_set_complete       (TtsPage    *self,
 const char *tts_page_get_primary_label  (TtsPage    *self);
 void        tts_page_set_primary_label  (TtsPage    *self,
                                          const char *label);
+const char *tts_page_get_summary        (TtsPage    *self);
+void        tts_page_set_summary        (TtsPage    *self,
+                                         const char *summary);
 GtkWidget  *tts_page_get_initial_focus  (TtsPage    *self);
 void        tts_page_set_initial_focus  (TtsPage    *self,
                                          GtkWidget  *widget);

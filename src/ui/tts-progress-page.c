@@ -104,6 +104,18 @@ tts_progress_page_show (TtsProgressPage *self,
   tts_page_set_title (TTS_PAGE (self), failed ? _("Not Finished") : _("Working"));
   tts_page_set_primary_label (TTS_PAGE (self), failed ? _("_Try Again") : NULL);
   tts_page_set_complete (TTS_PAGE (self), failed);
+  if (failed)
+    {
+      /* Line breaks: screen readers pause there as between the page's own lines. */
+      g_autofree char *summary = g_strjoin ("\n", title, description != NULL ? description : "",
+                                            tts_error_get_remedy (error), NULL);
+
+      tts_page_set_summary (TTS_PAGE (self), summary);
+    }
+  else
+    {
+      tts_page_set_summary (TTS_PAGE (self), NULL);
+    }
 
   /* Screen readers hear the new state without moving focus. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->status_page),

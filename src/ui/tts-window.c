@@ -99,6 +99,13 @@ update_header (TtsWindow *self)
   adw_window_title_set_subtitle (self->window_title, step);
 
   gtk_widget_set_visible (GTK_WIDGET (self->primary_button), primary_label != NULL);
+  if (tts_page_get_summary (self->page) != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->primary_button),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tts_page_get_summary (self->page),
+                                    -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (self->primary_button), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+
   if (primary_label != NULL)
     {
       gtk_button_set_label (self->primary_button, primary_label);
@@ -565,6 +572,7 @@ tts_window_init (TtsWindow *self)
   g_signal_group_connect_swapped (self->page_signals, "notify::title", G_CALLBACK (update_header), self);
   g_signal_group_connect_swapped (self->page_signals, "notify::complete", G_CALLBACK (update_header), self);
   g_signal_group_connect_swapped (self->page_signals, "notify::primary-label", G_CALLBACK (update_header), self);
+  g_signal_group_connect_swapped (self->page_signals, "notify::summary", G_CALLBACK (update_header), self);
 
   gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->primary_button));
 }
