@@ -119,6 +119,7 @@ static void
 web_process_terminated_cb (TtsSigninPage                     *self,
                            WebKitWebProcessTerminationReason  reason)
 {
+  g_debug ("Web process terminated, reason %d", (int) reason);
   fail_flow (self, TTS_ERROR_PAGE_LOAD_FAILED, _("The sign-in page stopped working."));
 }
 

@@ -1,0 +1,333 @@
+/* tts-test-window.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+
+#include "tts-dotenv.h"
+#include "tts-test-ports.h"
+#include "tts-test-window.h"
+
+#define GUARD_SECONDS 60
+
+static gboolean
+guard_cb (gpointer user_data)
+{
+  g_error ("Timed out waiting for: %s", (const char *) user_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+tts_test_window_wait_until (TtsTestWindow    *fixture,
+                            TtsTestCondition  condition,
+                            const char       *what)
+{
+  guint guard = g_timeout_add_seconds (GUARD_SECONDS, guard_cb, (gpointer) what);
+
+  while (!condition (fixture))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_source_remove (guard);
+}
+
+static void
+load_changed_cb (WebKitWebView   *web_view,
+                 WebKitLoadEvent  event,
+                 TtsTestWindow   *fixture)
+{
+  if (event != WEBKIT_LOAD_FINISHED)
+    return;
+
+  g_free (fixture->last_loaded_uri);
+  fixture->last_loaded_uri = g_strdup (webkit_web_view_get_uri (web_view));
+  fixture->loads_finished++;
+}
+
+void
+tts_test_window_set_up (TtsTestWindow *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->fake = tts_fake_tastytrade_new ();
+  g_assert_true (tts_fake_tastytrade_start (fixture->fake, 0, &error));
+  g_assert_no_error (error);
+
+  fixture->redirect_port = tts_test_free_port ();
+  fixture->redirect_uri = g_strdup_printf ("http://localhost:%u", fixture->redirect_port);
+  tts_fake_tastytrade_add_client (fixture->fake, TTS_TEST_CLIENT_ID, TTS_TEST_CLIENT_SECRET,
+                                  fixture->redirect_uri);
+  tts_fake_tastytrade_set_user (fixture->fake, TTS_TEST_USERNAME, TTS_TEST_PASSWORD, TTS_TEST_OTP);
+  tts_fake_tastytrade_add_account (fixture->fake, "5WX01234", "Individual", "Individual", "owner");
+  tts_fake_tastytrade_add_account (fixture->fake, "5WY99999", "Joint", "Joint", "read-only");
+
+  fixture->folder_path = g_dir_make_tmp ("tts-window-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->folder = g_file_new_for_path (fixture->folder_path);
+
+  fixture->window = g_object_ref_sink (tts_window_new (NULL, FALSE,
+                                                       tts_fake_tastytrade_get_auth_uri (fixture->fake),
+                                                       tts_fake_tastytrade_get_api_uri (fixture->fake),
+                                                       fixture->redirect_uri,
+                                                       fixture->folder));
+  fixture->flow = tts_window_get_flow (fixture->window);
+  tts_flow_set_network_timeouts (fixture->flow, 10, 1);
+  fixture->web_view = tts_signin_page_get_web_view (tts_window_get_signin_page (fixture->window));
+  g_signal_connect (fixture->web_view, "load-changed", G_CALLBACK (load_changed_cb), fixture);
+
+  gtk_window_present (GTK_WINDOW (fixture->window));
+}
+
+void
+tts_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        tts_test_remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+void
+tts_test_window_tear_down (TtsTestWindow *fixture,
+                           gconstpointer  data)
+{
+  g_signal_handlers_disconnect_by_data (fixture->web_view, fixture);
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  g_clear_object (&fixture->window);
+  g_clear_object (&fixture->fake);
+  tts_test_remove_tree (fixture->folder_path);
+  g_clear_object (&fixture->folder);
+  g_clear_pointer (&fixture->folder_path, g_free);
+  g_clear_pointer (&fixture->redirect_uri, g_free);
+  g_clear_pointer (&fixture->last_loaded_uri, g_free);
+}
+
+gboolean
+tts_test_window_flow_finished (TtsTestWindow *fixture)
+{
+  TtsFlowState state = tts_flow_get_state (fixture->flow);
+
+  return state == TTS_FLOW_STATE_DONE || state == TTS_FLOW_STATE_FAILED;
+}
+
+gboolean
+tts_test_window_flow_failed (TtsTestWindow *fixture)
+{
+  return tts_flow_get_state (fixture->flow) == TTS_FLOW_STATE_FAILED;
+}
+
+gboolean
+tts_test_window_flow_idle (TtsTestWindow *fixture)
+{
+  return tts_flow_get_state (fixture->flow) == TTS_FLOW_STATE_IDLE;
+}
+
+void
+tts_test_window_assert_flow_done (TtsTestWindow *fixture)
+{
+  tts_test_window_wait_until (fixture, tts_test_window_flow_finished, "the flow to finish");
+
+  if (tts_flow_get_state (fixture->flow) == TTS_FLOW_STATE_FAILED)
+    g_error ("The flow failed: %s", tts_flow_get_error (fixture->flow)->message);
+
+  g_assert_true (tts_window_get_visible_page (fixture->window) ==
+                 TTS_PAGE (tts_window_get_done_page (fixture->window)));
+}
+
+void
+tts_test_window_activate_primary (TtsTestWindow *fixture)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.primary", NULL));
+}
+
+static void
+assert_focus_in (TtsTestWindow *fixture,
+                 GtkWidget     *widget)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+
+  g_assert_nonnull (focus);
+  g_assert_true (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+void
+tts_test_window_fill_credentials (TtsTestWindow *fixture,
+                                  gboolean       use_refresh_token,
+                                  const char    *refresh_token)
+{
+  TtsCredentialsPage *page = tts_window_get_credentials_page (fixture->window);
+
+  g_assert_true (tts_window_get_visible_page (fixture->window) ==
+                 TTS_PAGE (tts_window_get_start_page (fixture->window)));
+  tts_start_page_set_use_refresh_token (tts_window_get_start_page (fixture->window), use_refresh_token);
+  tts_test_window_activate_primary (fixture);
+  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+  /* Typing goes straight into the first field. */
+  assert_focus_in (fixture, GTK_WIDGET (tts_credentials_page_get_client_id_row (page)));
+
+  /* An empty field keeps the primary action off and says why. */
+  g_assert_false (tts_page_get_complete (TTS_PAGE (page)));
+  g_assert_nonnull (tts_credentials_page_get_problem (page));
+
+  gtk_editable_set_text (tts_credentials_page_get_client_id_row (page), "  " TTS_TEST_CLIENT_ID "\n");
+  gtk_editable_set_text (tts_credentials_page_get_client_secret_row (page), "bad secret");
+  g_assert_false (tts_page_get_complete (TTS_PAGE (page)));
+  g_assert_nonnull (strstr (tts_credentials_page_get_problem (page), "space"));
+
+  gtk_editable_set_text (tts_credentials_page_get_client_secret_row (page), " " TTS_TEST_CLIENT_SECRET " ");
+  if (use_refresh_token)
+    gtk_editable_set_text (tts_credentials_page_get_refresh_token_row (page), refresh_token);
+
+  g_assert_true (tts_page_get_complete (TTS_PAGE (page)));
+  g_assert_null (tts_credentials_page_get_problem (page));
+}
+
+void
+tts_test_window_run_script (TtsTestWindow *fixture,
+                            const char    *script)
+{
+  webkit_web_view_evaluate_javascript (fixture->web_view, script, -1, NULL, NULL, NULL, NULL, NULL);
+}
+
+typedef struct
+{
+  gboolean done;
+  gboolean value;
+} ScriptResult;
+
+static void
+script_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ScriptResult *script_result = user_data;
+  g_autoptr(JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source), result, NULL);
+
+  script_result->value = value != NULL && jsc_value_is_boolean (value) && jsc_value_to_boolean (value);
+  script_result->done = TRUE;
+}
+
+void
+tts_test_window_wait_for_script (TtsTestWindow *fixture,
+                                 const char    *condition)
+{
+  guint guard = g_timeout_add_seconds (GUARD_SECONDS, guard_cb, (gpointer) condition);
+
+  for (;;)
+    {
+      ScriptResult result = { FALSE, FALSE };
+
+      webkit_web_view_evaluate_javascript (fixture->web_view, condition, -1, NULL, NULL, NULL,
+                                           script_done_cb, &result);
+      while (!result.done)
+        g_main_context_iteration (NULL, TRUE);
+      if (result.value)
+        break;
+    }
+
+  g_source_remove (guard);
+}
+
+static gboolean
+page_loaded (TtsTestWindow *fixture)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  if (fixture->loads_finished < fixture->expected_loads || fixture->last_loaded_uri == NULL)
+    return FALSE;
+
+  uri = g_uri_parse (fixture->last_loaded_uri, G_URI_FLAGS_NONE, NULL);
+  return uri != NULL && g_strcmp0 (g_uri_get_path (uri), fixture->expected_path) == 0;
+}
+
+void
+tts_test_window_wait_for_page (TtsTestWindow *fixture,
+                               const char    *path)
+{
+  fixture->expected_loads = fixture->loads_finished + 1;
+  fixture->expected_path = path;
+  tts_test_window_wait_until (fixture, page_loaded, path);
+}
+
+void
+tts_test_window_wait_for_first_page (TtsTestWindow *fixture,
+                                     const char    *path)
+{
+  fixture->expected_loads = 1;
+  fixture->expected_path = path;
+  tts_test_window_wait_until (fixture, page_loaded, path);
+}
+
+void
+tts_test_window_sign_in_on_page (TtsTestWindow *fixture)
+{
+  TtsSigninPage *page = tts_window_get_signin_page (fixture->window);
+
+  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+  tts_test_window_wait_for_first_page (fixture, "/auth.html");
+  /* The user sees where they type their password. */
+  g_assert_cmpstr (tts_signin_page_get_host (page), ==, "127.0.0.1");
+
+  tts_test_window_run_script (fixture,
+                              "document.getElementById('username').value = '" TTS_TEST_USERNAME "';"
+                              "document.getElementById('password').value = '" TTS_TEST_PASSWORD "';"
+                              "document.getElementById('sign-in').click();");
+  tts_test_window_wait_for_page (fixture, "/login");
+
+  tts_test_window_run_script (fixture,
+                              "document.getElementById('otp').value = '" TTS_TEST_OTP "';"
+                              "document.getElementById('verify').click();");
+  tts_test_window_wait_for_page (fixture, "/otp");
+
+  tts_test_window_run_script (fixture, "document.getElementById('authorize').click();");
+}
+
+char *
+tts_test_window_read_secrets (TtsTestWindow *fixture,
+                              guint         *mode)
+{
+  g_autofree char *path = g_build_filename (fixture->folder_path, ".secrets", NULL);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  struct stat st;
+
+  g_assert_cmpint (g_lstat (path, &st), ==, 0);
+  g_assert_true (S_ISREG (st.st_mode));
+  *mode = st.st_mode & 07777;
+  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
+  g_assert_no_error (error);
+
+  return contents;
+}
+
+void
+tts_test_window_assert_secrets_saved (TtsTestWindow *fixture)
+{
+  guint mode = 0;
+  g_autofree char *contents = tts_test_window_read_secrets (fixture, &mode);
+  g_autofree char *id = tts_dotenv_lookup (contents, strlen (contents), "TT_API_CLIENT_ID");
+  g_autofree char *secret = tts_dotenv_lookup (contents, strlen (contents), "TT_API_CLIENT_SECRET");
+  g_autofree char *token = tts_dotenv_lookup (contents, strlen (contents), "TT_REFRESH_TOKEN");
+
+  g_assert_cmpuint (mode, ==, 0600);
+  g_assert_cmpstr (id, ==, TTS_TEST_CLIENT_ID);
+  g_assert_cmpstr (secret, ==, TTS_TEST_CLIENT_SECRET);
+  g_assert_nonnull (token);
+  g_assert_cmpstr (token, ==, tts_flow_get_refresh_token (fixture->flow));
+  /* Exactly as the fetcher's scripts read them: KEY=value, unquoted. */
+  g_assert_nonnull (strstr (contents, "\nTT_API_CLIENT_ID=" TTS_TEST_CLIENT_ID "\n"));
+}

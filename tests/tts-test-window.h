@@ -1,0 +1,88 @@
+/* tts-test-window.h: the real window against the fake tastytrade, for end-to-end tests
+ *
+ * A fixture for g_test_add(): a fake tastytrade with one client, one user and two accounts,
+ * a fresh project folder, and the window pointed at them. Every wait is on a signal or a
+ * main-loop condition; a guard timer only turns a hang into a failure.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "tts-credentials-page-private.h"
+#include "tts-fake-tastytrade.h"
+#include "tts-signin-page-private.h"
+#include "tts-window-private.h"
+
+G_BEGIN_DECLS
+
+#define TTS_TEST_CLIENT_ID     "test-client-id"
+#define TTS_TEST_CLIENT_SECRET "test-client-secret"
+#define TTS_TEST_USERNAME      "alice"
+#define TTS_TEST_PASSWORD      "correct horse"
+#define TTS_TEST_OTP           "246810"
+
+typedef struct
+{
+  TtsFakeTastytrade *fake;
+  char              *redirect_uri;
+  guint              redirect_port;
+  char              *folder_path;
+  GFile             *folder;
+  TtsWindow         *window;
+  TtsFlow           *flow;
+  WebKitWebView     *web_view;
+  guint              loads_finished;
+  char              *last_loaded_uri;
+
+  /* What wait_for_page() waits for. */
+  guint              expected_loads;
+  const char        *expected_path;
+} TtsTestWindow;
+
+typedef gboolean (*TtsTestCondition) (TtsTestWindow *fixture);
+
+void     tts_test_window_set_up            (TtsTestWindow    *fixture,
+                                            gconstpointer     data);
+void     tts_test_window_tear_down         (TtsTestWindow    *fixture,
+                                            gconstpointer     data);
+
+/* Iterates the main context until @condition holds; fails the test after a minute. */
+void     tts_test_window_wait_until        (TtsTestWindow    *fixture,
+                                            TtsTestCondition  condition,
+                                            const char       *what);
+gboolean tts_test_window_flow_finished     (TtsTestWindow    *fixture);
+gboolean tts_test_window_flow_failed       (TtsTestWindow    *fixture);
+gboolean tts_test_window_flow_idle         (TtsTestWindow    *fixture);
+/* Waits for the flow to end and fails the test unless it ended on the done page. */
+void     tts_test_window_assert_flow_done  (TtsTestWindow    *fixture);
+
+void     tts_test_window_activate_primary  (TtsTestWindow    *fixture);
+/* The user's part on the start and credentials pages, values pasted with stray spaces. */
+void     tts_test_window_fill_credentials  (TtsTestWindow    *fixture,
+                                            gboolean          use_refresh_token,
+                                            const char       *refresh_token);
+
+void     tts_test_window_run_script        (TtsTestWindow    *fixture,
+                                            const char       *script);
+/* Evaluates @condition in the page until it is true. */
+void     tts_test_window_wait_for_script   (TtsTestWindow    *fixture,
+                                            const char       *condition);
+/* Waits for the next finished load, which must be of @path. */
+void     tts_test_window_wait_for_page     (TtsTestWindow    *fixture,
+                                            const char       *path);
+/* Waits until the first load of the web view, of @path, has finished. */
+void     tts_test_window_wait_for_first_page (TtsTestWindow  *fixture,
+                                              const char     *path);
+/* What a person does in tastytrade's page: password, two-factor code, Authorize. */
+void     tts_test_window_sign_in_on_page   (TtsTestWindow    *fixture);
+
+/* folder/.secrets; its mode goes to @mode. */
+char    *tts_test_window_read_secrets      (TtsTestWindow    *fixture,
+                                            guint            *mode);
+/* .secrets holds the test client and the flow's refresh token, mode 0600. */
+void     tts_test_window_assert_secrets_saved (TtsTestWindow *fixture);
+
+void     tts_test_remove_tree              (const char       *path);
+
+G_END_DECLS
