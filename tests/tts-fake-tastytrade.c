@@ -110,6 +110,7 @@ struct _TtsFakeTastytrade
   GPtrArray  *requests;         /* TtsFakeRequest */
   guint       codes_issued;
   guint       refresh_tokens_issued;
+  GPtrArray  *issued_secrets;   /* every code and token handed out, for leak checks */
   gint64      clock_offset;     /* µs added to the monotonic clock */
 };
 
@@ -689,6 +690,7 @@ conclude_session (TtsFakeTastytrade *self,
       code->scope = g_strdup (session->scope);
       code->issued_at = fake_now (self);
       g_hash_table_insert (self->codes, code_value, code);
+      g_ptr_array_add (self->issued_secrets, g_strdup (code_value));
       self->codes_issued++;
 
       g_string_append (location, "code=");
@@ -843,6 +845,7 @@ issue_access_token (TtsFakeTastytrade *self,
   access->scope = g_strdup (scope);
   access->expires_at = fake_now (self) + ACCESS_LIFETIME_SECONDS * G_USEC_PER_SEC;
   g_hash_table_insert (self->access_tokens, g_strdup (token), access);
+  g_ptr_array_add (self->issued_secrets, g_strdup (token));
 
   return token;
 }
@@ -858,6 +861,7 @@ issue_refresh_token (TtsFakeTastytrade *self,
   grant->client_id = g_strdup (client_id);
   grant->scope = g_strdup (scope);
   g_hash_table_insert (self->grants, g_strdup (token), grant);
+  g_ptr_array_add (self->issued_secrets, g_strdup (token));
   self->refresh_tokens_issued++;
 
   return token;
@@ -1435,6 +1439,7 @@ tts_fake_tastytrade_finalize (GObject *object)
   g_clear_pointer (&self->access_tokens, g_hash_table_unref);
   g_clear_pointer (&self->accounts, g_ptr_array_unref);
   g_clear_pointer (&self->requests, g_ptr_array_unref);
+  g_clear_pointer (&self->issued_secrets, g_ptr_array_unref);
   g_clear_pointer (&self->api_uri, g_free);
   g_clear_pointer (&self->auth_uri, g_free);
   g_clear_pointer (&self->username, g_free);
@@ -1479,6 +1484,7 @@ tts_fake_tastytrade_init (TtsFakeTastytrade *self)
                                                (GDestroyNotify) fake_access_free);
   self->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) fake_account_free);
   self->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) fake_request_free);
+  self->issued_secrets = g_ptr_array_new_with_free_func (g_free);
 
   self->username = g_strdup ("demo");
   self->password = g_strdup ("demo");
@@ -1727,6 +1733,14 @@ tts_fake_tastytrade_get_refresh_tokens_issued (TtsFakeTastytrade *self)
   g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), 0);
 
   return self->refresh_tokens_issued;
+}
+
+GPtrArray *
+tts_fake_tastytrade_get_issued_secrets (TtsFakeTastytrade *self)
+{
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), NULL);
+
+  return self->issued_secrets;
 }
 
 void

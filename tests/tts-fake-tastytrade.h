@@ -80,6 +80,9 @@ TtsFakeRequest    *tts_fake_tastytrade_get_last_request   (TtsFakeTastytrade  *s
  * Create Grant), the fake has issued. */
 guint              tts_fake_tastytrade_get_codes_issued   (TtsFakeTastytrade  *self);
 guint              tts_fake_tastytrade_get_refresh_tokens_issued (TtsFakeTastytrade *self);
+/* Every authorization code, access token and refresh token issued so far, oldest first
+ * (strings owned by the fake): what must never show up in the program's output. */
+GPtrArray         *tts_fake_tastytrade_get_issued_secrets (TtsFakeTastytrade *self);
 
 /* The port listened on, 0 before tts_fake_tastytrade_start(). */
 guint              tts_fake_tastytrade_get_port           (TtsFakeTastytrade  *self);
