@@ -262,6 +262,7 @@ static const char *tricky_values[] = {
   " ",
   "back\\slash",
   "\\\\",
+  "two\\\\back slashes",
   "x\\'y",
   "\\'",
   "\\\"",

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -17,6 +18,7 @@
 #include "tts-dotenv.h"
 #include "tts-error.h"
 #include "tts-secrets-file.h"
+#include "tts-secrets-file-private.h"
 
 #define CLIENT_ID     "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 #define CLIENT_SECRET "s3cr3t with space & #hash"
@@ -30,6 +32,9 @@
   "TT_API_CLIENT_ID=" CLIENT_ID "\n" \
   "TT_API_CLIENT_SECRET='" CLIENT_SECRET "'\n" \
   "TT_REFRESH_TOKEN=" REFRESH_TOKEN "\n"
+
+/* The user and group nobody, for files that belong to someone else. */
+#define NOBODY 65534
 
 /* ---- helpers ---- */
 
@@ -91,12 +96,12 @@ child_path (Fixture    *fixture,
 }
 
 static void
-write_child (Fixture    *fixture,
-             const char *name,
-             const char *contents,
-             mode_t      mode)
+write_at (const char *dir,
+          const char *name,
+          const char *contents,
+          mode_t      mode)
 {
-  g_autofree char *path = child_path (fixture, name);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
   g_autoptr(GError) error = NULL;
 
   g_assert_true (g_file_set_contents (path, contents, -1, &error));
@@ -105,10 +110,10 @@ write_child (Fixture    *fixture,
 }
 
 static char *
-read_child (Fixture    *fixture,
-            const char *name)
+read_at (const char *dir,
+         const char *name)
 {
-  g_autofree char *path = child_path (fixture, name);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
   g_autoptr(GError) error = NULL;
   char *contents = NULL;
 
@@ -119,16 +124,39 @@ read_child (Fixture    *fixture,
 }
 
 static mode_t
-child_mode (Fixture    *fixture,
-            const char *name)
+mode_at (const char *dir,
+         const char *name)
 {
-  g_autofree char *path = child_path (fixture, name);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
   struct stat st;
 
   g_assert_cmpint (g_lstat (path, &st), ==, 0);
   g_assert_true (S_ISREG (st.st_mode));
 
   return st.st_mode & 07777;
+}
+
+static void
+write_child (Fixture    *fixture,
+             const char *name,
+             const char *contents,
+             mode_t      mode)
+{
+  write_at (fixture->dir, name, contents, mode);
+}
+
+static char *
+read_child (Fixture    *fixture,
+            const char *name)
+{
+  return read_at (fixture->dir, name);
+}
+
+static mode_t
+child_mode (Fixture    *fixture,
+            const char *name)
+{
+  return mode_at (fixture->dir, name);
 }
 
 static int
@@ -140,9 +168,9 @@ compare_strings (gconstpointer a,
 
 /* The folder's entries, sorted, comma-separated: shows any temporary file left behind. */
 static char *
-list_dir (Fixture *fixture)
+list_dir_at (const char *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   const char *name;
 
@@ -153,6 +181,12 @@ list_dir (Fixture *fixture)
   g_ptr_array_add (names, NULL);
 
   return g_strjoinv (",", (char **) names->pdata);
+}
+
+static char *
+list_dir (Fixture *fixture)
+{
+  return list_dir_at (fixture->dir);
 }
 
 static TtsSecretsFile *
@@ -175,6 +209,14 @@ save_ok (const char *dir)
   g_assert_no_error (error);
 
   return tts_secrets_file_get_backup_made (file);
+}
+
+/* The usual values, through @file. */
+static gboolean
+save_values (TtsSecretsFile  *file,
+             GError         **error)
+{
+  return tts_secrets_file_save (file, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, NULL, error);
 }
 
 static void
@@ -435,6 +477,7 @@ test_foreign_owner_refused (Fixture       *fixture,
 {
   g_autofree char *path = child_path (fixture, ".secrets");
   g_autofree char *contents = NULL;
+  g_autofree char *listing = NULL;
 
   if (geteuid () != 0)
     {
@@ -443,12 +486,15 @@ test_foreign_owner_refused (Fixture       *fixture,
     }
 
   write_child (fixture, ".secrets", "TT_REFRESH_TOKEN=theirs\n", 0600);
-  g_assert_cmpint (chown (path, 65534, 65534), ==, 0);
+  g_assert_cmpint (chown (path, NOBODY, NOBODY), ==, 0);
 
   save_fails (fixture, TTS_ERROR, TTS_ERROR_UNSAFE_FILE);
 
   contents = read_child (fixture, ".secrets");
   g_assert_cmpstr (contents, ==, "TT_REFRESH_TOKEN=theirs\n");
+  g_assert_cmpuint (child_mode (fixture, ".secrets"), ==, 0600);
+  listing = list_dir (fixture);
+  g_assert_cmpstr (listing, ==, ".secrets");
 }
 
 static void
@@ -486,30 +532,84 @@ test_cancelled (Fixture       *fixture,
 
 /* ---- failures while writing ---- */
 
+/* Whether every folder above @path lets other users through. */
+static gboolean
+reachable_by_others (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  for (;;)
+    {
+      g_autofree char *parent = g_path_get_dirname (dir);
+      struct stat st;
+
+      if (g_stat (dir, &st) != 0 || !(st.st_mode & S_IXOTH))
+        return FALSE;
+      if (strcmp (parent, dir) == 0)
+        return TRUE;
+      g_free (dir);
+      dir = g_steal_pointer (&parent);
+    }
+}
+
+/* The real thing, also where CI runs as root: folder permissions do not bind root, so a
+ * subprocess does the test as nobody (effective IDs only: it becomes root again to clean up).
+ * /secrets-file/fault/create-temp/EACCES and EROFS inject the same failures. */
 static void
 test_read_only_folder (Fixture       *fixture,
                        gconstpointer  data)
 {
   g_autofree char *contents = NULL;
   g_autofree char *listing = NULL;
+  gboolean as_root = geteuid () == 0;
 
-  if (geteuid () == 0)
+  if (as_root && !g_test_subprocess ())
     {
-      g_test_skip ("Folder permissions do not bind root; /secrets-file/write-fails covers "
-                   "a failed write");
+      if (!reachable_by_others (fixture->dir))
+        {
+          g_test_skip ("The temporary folder is out of reach of other users");
+          return;
+        }
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
       return;
+    }
+
+  if (as_root)
+    {
+      g_assert_cmpint (chown (fixture->dir, NOBODY, NOBODY), ==, 0);
+      g_assert_cmpint (setegid (NOBODY), ==, 0);
+      g_assert_cmpint (seteuid (NOBODY), ==, 0);
     }
 
   write_child (fixture, ".secrets", "TT_REFRESH_TOKEN=old\n", 0600);
   g_assert_cmpint (g_chmod (fixture->dir, 0500), ==, 0);
 
-  save_fails (fixture, TTS_ERROR, TTS_ERROR_WRITE_FAILED);
+  {
+    g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *expected = NULL;
+
+    expected = g_strdup_printf ("You are not allowed to save files in the folder “%s”. Choose "
+                                "another folder, or change its permissions.",
+                                fixture->dir);
+    g_assert_false (tts_secrets_file_save (file, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, NULL,
+                                           &error));
+    g_assert_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED);
+    g_assert_cmpstr (error->message, ==, expected);
+  }
 
   g_assert_cmpint (g_chmod (fixture->dir, 0700), ==, 0);
   contents = read_child (fixture, ".secrets");
   g_assert_cmpstr (contents, ==, "TT_REFRESH_TOKEN=old\n");
   listing = list_dir (fixture);
   g_assert_cmpstr (listing, ==, ".secrets");
+
+  if (as_root)
+    {
+      g_assert_cmpint (seteuid (0), ==, 0);
+      g_assert_cmpint (setegid (0), ==, 0);
+    }
 }
 
 /* A file size limit makes write() fail halfway, for root too. */
@@ -680,6 +780,731 @@ test_async (Fixture       *fixture,
   g_assert_cmpuint (child_mode (fixture, ".secrets"), ==, 0600);
 }
 
+/* ---- faults injected into each system call of a save ---- */
+
+#define OLD_SECRETS  "# mine\nOTHER=1\nTT_REFRESH_TOKEN=old-token\n"
+#define OLDER_BACKUP "TT_REFRESH_TOKEN=older-token\n"
+#define MERGED_SECRETS \
+  "# mine\nOTHER=1\nTT_REFRESH_TOKEN=" REFRESH_TOKEN "\n" \
+  "TT_API_CLIENT_ID=" CLIENT_ID "\n" \
+  "TT_API_CLIENT_SECRET='" CLIENT_SECRET "'\n"
+
+/* What the user reads: {folder}, {file} and {reason} are filled in by expected_message (). */
+#define MSG_DISK_FULL    "The disk is full, so “{file}” could not be saved."
+#define MSG_READ_ONLY    "The folder “{folder}” is on a disk that cannot be written to. " \
+                         "Choose another folder."
+#define MSG_NOT_ALLOWED  "You are not allowed to save files in the folder “{folder}”. " \
+                         "Choose another folder, or change its permissions."
+#define MSG_DISK_ERROR   "The disk reported an error while “{file}” was being saved."
+#define MSG_OTHER        "“{file}” could not be saved: {reason}."
+
+static const char * const step_names[] = {
+  "open-folder",
+  "create-temp",
+  "chmod-temp",
+  "write-temp",
+  "fsync-temp",
+  "close-temp",
+  "create-backup-temp",
+  "chmod-backup-temp",
+  "write-backup-temp",
+  "fsync-backup-temp",
+  "close-backup-temp",
+  "rename-backup",
+  "rename",
+  "fsync-folder",
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (step_names) == TTS_SECRETS_FILE_N_STEPS);
+
+typedef struct
+{
+  TtsSecretsFileStep  step;
+  int                 errnum;
+  const char         *errname;
+  const char         *message;
+} FaultCase;
+
+static const FaultCase fault_cases[] = {
+  { TTS_SECRETS_FILE_STEP_OPEN_FOLDER, EACCES, "EACCES", MSG_NOT_ALLOWED },
+  { TTS_SECRETS_FILE_STEP_OPEN_FOLDER, EIO, "EIO", MSG_DISK_ERROR },
+  /* A read-only folder, as root sees it only through a read-only mount or these faults. */
+  { TTS_SECRETS_FILE_STEP_CREATE_TEMP, EACCES, "EACCES", MSG_NOT_ALLOWED },
+  { TTS_SECRETS_FILE_STEP_CREATE_TEMP, EROFS, "EROFS", MSG_READ_ONLY },
+  { TTS_SECRETS_FILE_STEP_CREATE_TEMP, ENOSPC, "ENOSPC", MSG_DISK_FULL },
+  { TTS_SECRETS_FILE_STEP_CREATE_TEMP, EDQUOT, "EDQUOT", MSG_DISK_FULL },
+  { TTS_SECRETS_FILE_STEP_CHMOD_TEMP, EPERM, "EPERM", MSG_NOT_ALLOWED },
+  { TTS_SECRETS_FILE_STEP_WRITE_TEMP, ENOSPC, "ENOSPC", MSG_DISK_FULL },
+  { TTS_SECRETS_FILE_STEP_WRITE_TEMP, EDQUOT, "EDQUOT", MSG_DISK_FULL },
+  { TTS_SECRETS_FILE_STEP_WRITE_TEMP, EIO, "EIO", MSG_DISK_ERROR },
+  { TTS_SECRETS_FILE_STEP_FSYNC_TEMP, EIO, "EIO", MSG_DISK_ERROR },
+  { TTS_SECRETS_FILE_STEP_FSYNC_TEMP, ENOSPC, "ENOSPC", MSG_DISK_FULL },
+  { TTS_SECRETS_FILE_STEP_CLOSE_TEMP, EIO, "EIO", MSG_DISK_ERROR },
+  { TTS_SECRETS_FILE_STEP_CREATE_BACKUP_TEMP, ENOSPC, "ENOSPC", MSG_DISK_FULL },
+  { TTS_SECRETS_FILE_STEP_CHMOD_BACKUP_TEMP, EPERM, "EPERM", MSG_NOT_ALLOWED },
+  { TTS_SECRETS_FILE_STEP_WRITE_BACKUP_TEMP, ENOSPC, "ENOSPC", MSG_DISK_FULL },
+  { TTS_SECRETS_FILE_STEP_FSYNC_BACKUP_TEMP, EIO, "EIO", MSG_DISK_ERROR },
+  { TTS_SECRETS_FILE_STEP_CLOSE_BACKUP_TEMP, EIO, "EIO", MSG_DISK_ERROR },
+  { TTS_SECRETS_FILE_STEP_RENAME_BACKUP, EIO, "EIO", MSG_DISK_ERROR },
+  { TTS_SECRETS_FILE_STEP_RENAME_BACKUP, EACCES, "EACCES", MSG_NOT_ALLOWED },
+  { TTS_SECRETS_FILE_STEP_RENAME_BACKUP, EXDEV, "EXDEV", MSG_OTHER },
+  { TTS_SECRETS_FILE_STEP_RENAME, EXDEV, "EXDEV", MSG_OTHER },
+  { TTS_SECRETS_FILE_STEP_RENAME, EIO, "EIO", MSG_DISK_ERROR },
+  { TTS_SECRETS_FILE_STEP_RENAME, EACCES, "EACCES", MSG_NOT_ALLOWED },
+  { TTS_SECRETS_FILE_STEP_RENAME, ENOSPC, "ENOSPC", MSG_DISK_FULL },
+};
+
+static gboolean
+is_backup_step (TtsSecretsFileStep step)
+{
+  return step >= TTS_SECRETS_FILE_STEP_CREATE_BACKUP_TEMP
+         && step <= TTS_SECRETS_FILE_STEP_RENAME_BACKUP;
+}
+
+static char *
+expected_message (const FaultCase *fault,
+                  const char      *dir)
+{
+  g_autoptr(GString) message = g_string_new (fault->message);
+  g_autofree char *file = g_build_filename (dir, is_backup_step (fault->step)
+                                                 ? ".secrets.backup" : ".secrets", NULL);
+
+  g_string_replace (message, "{folder}", dir, 0);
+  g_string_replace (message, "{file}", file, 0);
+  g_string_replace (message, "{reason}", g_strerror (fault->errnum), 0);
+
+  return g_string_free (g_steal_pointer (&message), FALSE);
+}
+
+static void
+assert_fault_error (const FaultCase *fault,
+                    const char      *dir,
+                    const GError    *error)
+{
+  g_autofree char *expected = expected_message (fault, dir);
+
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_assert_null (strstr (error->message, CLIENT_SECRET));
+  g_assert_null (strstr (error->message, REFRESH_TOKEN));
+}
+
+static void
+make_folder (const char *path)
+{
+  g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+}
+
+static void
+test_fault (Fixture       *fixture,
+            gconstpointer  data)
+{
+  const FaultCase *fault = data;
+  g_autofree char *dir = child_path (fixture, "existing");
+  g_autofree char *empty_dir = child_path (fixture, "empty");
+  g_autoptr(TtsSecretsFile) file = NULL;
+  g_autoptr(TtsSecretsFile) new_file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *backup = NULL;
+  g_autofree char *listing = NULL;
+  g_autofree char *retried = NULL;
+  g_autofree char *retried_backup = NULL;
+  g_autofree char *retried_listing = NULL;
+  g_autofree char *empty_listing = NULL;
+
+  /* A folder with a .secrets and an older backup. */
+  make_folder (dir);
+  write_at (dir, ".secrets", OLD_SECRETS, 0600);
+  write_at (dir, ".secrets.backup", OLDER_BACKUP, 0600);
+  file = secrets_file_for (dir);
+  tts_secrets_file_set_fault (file, fault->step, fault->errnum);
+
+  g_assert_false (save_values (file, &error));
+  assert_fault_error (fault, dir, error);
+  g_assert_false (tts_secrets_file_get_backup_made (file));
+
+  contents = read_at (dir, ".secrets");
+  g_assert_cmpstr (contents, ==, OLD_SECRETS);
+  g_assert_cmpuint (mode_at (dir, ".secrets"), ==, 0600);
+  backup = read_at (dir, ".secrets.backup");
+  /* Only the last rename comes after the backup's: then the backup is the intact .secrets. */
+  g_assert_cmpstr (backup, ==,
+                   fault->step == TTS_SECRETS_FILE_STEP_RENAME ? OLD_SECRETS : OLDER_BACKUP);
+  g_assert_cmpuint (mode_at (dir, ".secrets.backup"), ==, 0600);
+  listing = list_dir_at (dir);
+  g_assert_cmpstr (listing, ==, ".secrets,.secrets.backup");
+
+  /* Try Again once the cause is gone. */
+  tts_secrets_file_set_fault (file, fault->step, 0);
+  g_clear_error (&error);
+  g_assert_true (save_values (file, &error));
+  g_assert_no_error (error);
+  g_assert_true (tts_secrets_file_get_backup_made (file));
+  retried = read_at (dir, ".secrets");
+  g_assert_cmpstr (retried, ==, MERGED_SECRETS);
+  retried_backup = read_at (dir, ".secrets.backup");
+  g_assert_cmpstr (retried_backup, ==, OLD_SECRETS);
+  retried_listing = list_dir_at (dir);
+  g_assert_cmpstr (retried_listing, ==, ".secrets,.secrets.backup");
+
+  /* An empty folder: nothing to back up, so the backup's steps never run. */
+  make_folder (empty_dir);
+  new_file = secrets_file_for (empty_dir);
+  tts_secrets_file_set_fault (new_file, fault->step, fault->errnum);
+  g_clear_error (&error);
+  if (is_backup_step (fault->step))
+    {
+      g_assert_true (tts_secrets_file_save (new_file, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN,
+                                            NULL, &error));
+      g_assert_no_error (error);
+      empty_listing = list_dir_at (empty_dir);
+      g_assert_cmpstr (empty_listing, ==, ".secrets");
+    }
+  else
+    {
+      g_assert_false (tts_secrets_file_save (new_file, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN,
+                                             NULL, &error));
+      assert_fault_error (fault, empty_dir, error);
+      empty_listing = list_dir_at (empty_dir);
+      g_assert_cmpstr (empty_listing, ==, "");
+    }
+}
+
+/* After the rename the new file is in place: a folder that cannot be synced is no failure. */
+static void
+test_fault_fsync_folder (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *backup = NULL;
+  g_autofree char *listing = NULL;
+
+  write_child (fixture, ".secrets", OLD_SECRETS, 0600);
+  write_child (fixture, ".secrets.backup", OLDER_BACKUP, 0600);
+  tts_secrets_file_set_fault (file, TTS_SECRETS_FILE_STEP_FSYNC_FOLDER, EIO);
+
+  g_assert_true (save_values (file, &error));
+  g_assert_no_error (error);
+  g_assert_true (tts_secrets_file_get_backup_made (file));
+
+  contents = read_child (fixture, ".secrets");
+  g_assert_cmpstr (contents, ==, MERGED_SECRETS);
+  backup = read_child (fixture, ".secrets.backup");
+  g_assert_cmpstr (backup, ==, OLD_SECRETS);
+  g_assert_cmpuint (child_mode (fixture, ".secrets"), ==, 0600);
+  g_assert_cmpuint (child_mode (fixture, ".secrets.backup"), ==, 0600);
+  listing = list_dir (fixture);
+  g_assert_cmpstr (listing, ==, ".secrets,.secrets.backup");
+}
+
+/* ---- 0600 at every instant ---- */
+
+typedef struct
+{
+  const char *dir;
+  char       *temp;      /* the new content's temporary file, once created */
+  guint       seen;      /* a bit per step */
+} ModeCheck;
+
+static void
+assert_private_file (const char *path)
+{
+  struct stat st;
+
+  g_assert_cmpint (g_lstat (path, &st), ==, 0);
+  g_assert_true (S_ISREG (st.st_mode));
+  g_assert_cmpuint (st.st_uid, ==, geteuid ());
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0600);
+}
+
+static void
+check_mode_cb (TtsSecretsFileStep  step,
+               const char         *path,
+               gpointer            user_data)
+{
+  ModeCheck *check = user_data;
+  g_autofree char *dirname = g_path_get_dirname (path);
+  g_autofree char *basename = g_path_get_basename (path);
+
+  g_test_message ("after %s: %s", step_names[step], path);
+  g_assert_false (check->seen & (1u << step));
+  check->seen |= 1u << step;
+
+  if (step == TTS_SECRETS_FILE_STEP_OPEN_FOLDER || step == TTS_SECRETS_FILE_STEP_FSYNC_FOLDER)
+    {
+      g_assert_cmpstr (path, ==, check->dir);
+      return;
+    }
+
+  /* Every file of a save lives in the folder itself. */
+  g_assert_cmpstr (dirname, ==, check->dir);
+  if (step == TTS_SECRETS_FILE_STEP_CREATE_TEMP)
+    check->temp = g_strdup (path);
+  if (step == TTS_SECRETS_FILE_STEP_RENAME_BACKUP)
+    g_assert_cmpstr (basename, ==, ".secrets.backup");
+  else if (step == TTS_SECRETS_FILE_STEP_RENAME)
+    g_assert_cmpstr (basename, ==, ".secrets");
+  else
+    {
+      g_assert_true (g_str_has_prefix (basename, ".secrets."));
+      g_assert_cmpstr (basename, !=, ".secrets.backup");
+    }
+
+  assert_private_file (path);
+  /* The new content waits through the backup's steps too. */
+  if (check->temp != NULL && step != TTS_SECRETS_FILE_STEP_RENAME)
+    assert_private_file (check->temp);
+}
+
+static void
+check_modes_with_umask (Fixture *fixture,
+                        mode_t   mask)
+{
+  g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listing = NULL;
+  ModeCheck check = { fixture->dir, NULL, 0 };
+  mode_t old_mask;
+  gboolean saved;
+
+  /* A readable old file: neither its mode nor the umask may leak into the new ones. */
+  write_child (fixture, ".secrets", OLD_SECRETS, 0644);
+  tts_secrets_file_set_step_func (file, check_mode_cb, &check);
+
+  old_mask = umask (mask);
+  saved = save_values (file, &error);
+  umask (old_mask);
+
+  g_assert_no_error (error);
+  g_assert_true (saved);
+  /* The callback saw every step, so every step was checked. */
+  g_assert_cmpuint (check.seen, ==, (1u << TTS_SECRETS_FILE_N_STEPS) - 1);
+  g_assert_false (g_file_test (check.temp, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (child_mode (fixture, ".secrets"), ==, 0600);
+  g_assert_cmpuint (child_mode (fixture, ".secrets.backup"), ==, 0600);
+  listing = list_dir (fixture);
+  g_assert_cmpstr (listing, ==, ".secrets,.secrets.backup");
+  g_free (check.temp);
+}
+
+static void
+test_mode_umask_000 (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  check_modes_with_umask (fixture, 000);
+}
+
+static void
+test_mode_umask_022 (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  check_modes_with_umask (fixture, 022);
+}
+
+static void
+test_mode_umask_077 (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  check_modes_with_umask (fixture, 077);
+}
+
+/* ---- the folder goes away ---- */
+
+#define MSG_FOLDER_GONE       "The folder “%s” no longer exists. Choose another folder."
+#define MSG_FOLDER_NOT_FOLDER "“%s” is no longer a folder. Choose another folder."
+
+static void
+assert_folder_error (TtsSecretsFile *file,
+                     const char     *expected)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (save_values (file, &error));
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_cmpstr (error->message, ==, expected);
+}
+
+static void
+test_folder_deleted (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *dir = child_path (fixture, "project");
+  g_autofree char *expected = g_strdup_printf (MSG_FOLDER_GONE, dir);
+  g_autoptr(TtsSecretsFile) file = NULL;
+  g_autofree char *listing = NULL;
+
+  make_folder (dir);
+  file = secrets_file_for (dir);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+
+  assert_folder_error (file, expected);
+
+  /* Not recreated, nothing written next to it. */
+  listing = list_dir (fixture);
+  g_assert_cmpstr (listing, ==, "");
+}
+
+static void
+delete_folder_cb (TtsSecretsFileStep  step,
+                  const char         *path,
+                  gpointer            user_data)
+{
+  if (step == TTS_SECRETS_FILE_STEP_OPEN_FOLDER)
+    g_assert_cmpint (g_rmdir (path), ==, 0);
+}
+
+/* Deleted after the save has opened it: the save holds the folder, not its name. */
+static void
+test_folder_deleted_during_save (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *dir = child_path (fixture, "project");
+  g_autofree char *expected = g_strdup_printf (MSG_FOLDER_GONE, dir);
+  g_autoptr(TtsSecretsFile) file = NULL;
+  g_autofree char *listing = NULL;
+
+  make_folder (dir);
+  file = secrets_file_for (dir);
+  tts_secrets_file_set_step_func (file, delete_folder_cb, NULL);
+
+  assert_folder_error (file, expected);
+
+  listing = list_dir (fixture);
+  g_assert_cmpstr (listing, ==, "");
+}
+
+static void
+test_folder_replaced_by_file (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *dir = child_path (fixture, "project");
+  g_autofree char *expected = g_strdup_printf (MSG_FOLDER_NOT_FOLDER, dir);
+  g_autoptr(TtsSecretsFile) file = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *listing = NULL;
+
+  make_folder (dir);
+  file = secrets_file_for (dir);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+  write_child (fixture, "project", "not a folder\n", 0644);
+
+  assert_folder_error (file, expected);
+
+  contents = read_child (fixture, "project");
+  g_assert_cmpstr (contents, ==, "not a folder\n");
+  listing = list_dir (fixture);
+  g_assert_cmpstr (listing, ==, "project");
+}
+
+/* ---- the backup ---- */
+
+/* One generation: each save's backup is the .secrets just before it; an older one goes. */
+static void
+test_backup_replaced (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *backup = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *second_backup = NULL;
+  g_autofree char *listing = NULL;
+
+  write_child (fixture, ".secrets", OLD_SECRETS, 0600);
+  write_child (fixture, ".secrets.backup", OLDER_BACKUP, 0644);
+
+  g_assert_true (save_values (file, &error));
+  g_assert_no_error (error);
+  g_assert_true (tts_secrets_file_get_backup_made (file));
+  first = read_child (fixture, ".secrets");
+  g_assert_cmpstr (first, ==, MERGED_SECRETS);
+  backup = read_child (fixture, ".secrets.backup");
+  g_assert_cmpstr (backup, ==, OLD_SECRETS);
+  g_assert_cmpuint (child_mode (fixture, ".secrets.backup"), ==, 0600);
+
+  g_assert_true (tts_secrets_file_save (file, CLIENT_ID, CLIENT_SECRET, "second-token", NULL,
+                                        &error));
+  g_assert_no_error (error);
+  second = read_child (fixture, ".secrets");
+  g_assert_cmpstr (second, ==,
+                   "# mine\nOTHER=1\nTT_REFRESH_TOKEN=second-token\n"
+                   "TT_API_CLIENT_ID=" CLIENT_ID "\n"
+                   "TT_API_CLIENT_SECRET='" CLIENT_SECRET "'\n");
+  second_backup = read_child (fixture, ".secrets.backup");
+  g_assert_cmpstr (second_backup, ==, MERGED_SECRETS);
+  g_assert_cmpuint (child_mode (fixture, ".secrets.backup"), ==, 0600);
+
+  listing = list_dir (fixture);
+  g_assert_cmpstr (listing, ==, ".secrets,.secrets.backup");
+}
+
+/* A backup that is a hard link: its name is replaced, the other name keeps its bytes. */
+static void
+test_backup_hard_link (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *other = child_path (fixture, "notes.txt");
+  g_autofree char *backup_path = child_path (fixture, ".secrets.backup");
+  g_autofree char *notes = NULL;
+  g_autofree char *backup = NULL;
+
+  write_child (fixture, ".secrets", OLD_SECRETS, 0600);
+  write_child (fixture, "notes.txt", "precious\n", 0644);
+  g_assert_cmpint (link (other, backup_path), ==, 0);
+
+  g_assert_true (save_ok (fixture->dir));
+
+  notes = read_child (fixture, "notes.txt");
+  g_assert_cmpstr (notes, ==, "precious\n");
+  g_assert_cmpuint (child_mode (fixture, "notes.txt"), ==, 0644);
+  backup = read_child (fixture, ".secrets.backup");
+  g_assert_cmpstr (backup, ==, OLD_SECRETS);
+}
+
+/* ---- values a dotenv parser could misread ---- */
+
+/* Prints every binding python-dotenv reads, hex-encoded so any byte survives. */
+static const char python_script[] =
+  "import sys, dotenv\n"
+  "for k, v in dotenv.dotenv_values(sys.argv[1]).items():\n"
+  "    print(k.encode().hex(), '-' if v is None else 'v' + v.encode().hex())\n";
+
+static gboolean
+python_dotenv_available (void)
+{
+  g_autofree char *python = g_find_program_in_path ("python3");
+  const char *argv[] = { NULL, "-c", "import dotenv", NULL };
+  int status = -1;
+
+  if (python == NULL)
+    return FALSE;
+
+  argv[0] = python;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL,
+                     G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, NULL))
+    return FALSE;
+
+  return g_spawn_check_wait_status (status, NULL);
+}
+
+static char *
+hex_decode (const char *hex)
+{
+  gsize len = strlen (hex);
+  char *out = g_malloc (len / 2 + 1);
+
+  g_assert_cmpuint (len % 2, ==, 0);
+  for (gsize i = 0; i < len / 2; i++)
+    out[i] = (char) (g_ascii_xdigit_value (hex[2 * i]) * 16
+                     + g_ascii_xdigit_value (hex[2 * i + 1]));
+  out[len / 2] = '\0';
+
+  return out;
+}
+
+/* What python-dotenv reads from @path: key → value, NULL for a key without one. */
+static GHashTable *
+python_read (const char *path)
+{
+  g_autofree char *python = g_find_program_in_path ("python3");
+  const char *argv[] = { python, "-c", python_script, path, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  GHashTable *values;
+  int status = -1;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT,
+                               NULL, NULL, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("python-dotenv failed: %s", err);
+
+  values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = NULL;
+
+      if (lines[i][0] == '\0')
+        continue;
+      fields = g_strsplit (lines[i], " ", 2);
+      g_assert_nonnull (fields[1]);
+      g_hash_table_insert (values, hex_decode (fields[0]),
+                           fields[1][0] == 'v' ? hex_decode (fields[1] + 1) : NULL);
+    }
+
+  return values;
+}
+
+/* Each save rewrites the previous save's values in place, so odd old values are covered too. */
+static void
+test_python_values (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  static const char *values[] = {
+    "#hash", "a #b", "a# b", "tab\t#b",
+    "$", "$HOME", "$ {HOME}", "${", "}{$",
+    "it's", "'", "''", "\"", "\"\"", "say \"hi\"", "'starts", "\"starts", "ends'", "ends\"",
+    "with space", "  leading", "trailing  ", "  both  ", " ",
+    "=", "a=b=c", "=starts", "KEY=value # not a comment",
+    "back\\slash", "\\\\", "two\\\\back slashes", "x\\'y", "\\'", "\\\"",
+    "\\n is not a line break", "trailing\\", "\\", "it's#odd\\",
+    "caf\xc3\xa9 \xe2\x82\xac", "\xc2\xa0nbsp\xc2\xa0", "\xf0\x9f\x94\x91 key",
+    "\xe6\x97\xa5\xe6\x9c\xac",
+    "", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl-_",
+  };
+  const char *keys[] = {
+    TTS_DOTENV_KEY_CLIENT_ID, TTS_DOTENV_KEY_CLIENT_SECRET, TTS_DOTENV_KEY_REFRESH_TOKEN,
+  };
+  g_autofree char *path = child_path (fixture, ".secrets");
+
+  if (!python_dotenv_available ())
+    {
+      g_test_skip ("python3 with the dotenv module is not installed");
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i += 3)
+    {
+      g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GHashTable) read = NULL;
+      const char *triple[3];
+
+      for (guint k = 0; k < 3; k++)
+        triple[k] = values[(i + k) % G_N_ELEMENTS (values)];
+
+      g_assert_true (tts_secrets_file_save (file, triple[0], triple[1], triple[2], NULL, &error));
+      g_assert_no_error (error);
+
+      read = python_read (path);
+      g_assert_cmpuint (g_hash_table_size (read), ==, 3);
+      for (guint k = 0; k < 3; k++)
+        {
+          g_test_message ("%s=[%s]", keys[k], triple[k]);
+          g_assert_cmpstr (g_hash_table_lookup (read, keys[k]), ==, triple[k]);
+        }
+    }
+}
+
+/* A line break would end the value early and start a line of the user's choosing. */
+static void
+test_line_breaks_refused (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  static const char *bad[] = { "two\nlines", "two\rlines", "two\r\nlines", "final\n", "\r", "\n" };
+  static const char *keys[] = {
+    TTS_DOTENV_KEY_CLIENT_ID, TTS_DOTENV_KEY_CLIENT_SECRET, TTS_DOTENV_KEY_REFRESH_TOKEN,
+  };
+
+  write_child (fixture, ".secrets", OLD_SECRETS, 0600);
+  write_child (fixture, ".secrets.backup", OLDER_BACKUP, 0600);
+
+  for (guint k = 0; k < 3; k++)
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *contents = NULL;
+        g_autofree char *backup = NULL;
+        g_autofree char *listing = NULL;
+        const char *values[] = { CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN };
+
+        values[k] = bad[i];
+        g_assert_false (tts_secrets_file_save (file, values[0], values[1], values[2], NULL,
+                                               &error));
+        g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_INPUT);
+        /* It names the key, never a value. */
+        g_assert_nonnull (strstr (error->message, keys[k]));
+        g_assert_null (strstr (error->message, "lines"));
+        g_assert_null (strstr (error->message, CLIENT_SECRET));
+        g_assert_null (strstr (error->message, REFRESH_TOKEN));
+
+        contents = read_child (fixture, ".secrets");
+        g_assert_cmpstr (contents, ==, OLD_SECRETS);
+        backup = read_child (fixture, ".secrets.backup");
+        g_assert_cmpstr (backup, ==, OLDER_BACKUP);
+        listing = list_dir (fixture);
+        g_assert_cmpstr (listing, ==, ".secrets,.secrets.backup");
+      }
+}
+
+/* ---- an existing file with every kind of line at once ---- */
+
+static void
+test_existing_everything (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  static const char old[] =
+    "# Project settings\r\n"
+    "\r\n"
+    "OTHER_KEY=keep-me\r\n"
+    "export TT_REFRESH_TOKEN=old\r\n"
+    "QUOTED=\"double # not a comment\"\r\n"
+    "SINGLE='it\\'s kept'   # a note\r\n"
+    "  # an indented comment\r\n"
+    "TT_API_CLIENT_SECRET=\"old secret\"  # rotated monthly\r\n"
+    "\r\n"
+    "EMPTY=\r\n"
+    "LAST=no final newline";
+  /* Only the three values change; the one key that was missing is appended after the line
+   * break the last line lacked, with the file's CRLF. */
+  static const char expected[] =
+    "# Project settings\r\n"
+    "\r\n"
+    "OTHER_KEY=keep-me\r\n"
+    "export TT_REFRESH_TOKEN=" REFRESH_TOKEN "\r\n"
+    "QUOTED=\"double # not a comment\"\r\n"
+    "SINGLE='it\\'s kept'   # a note\r\n"
+    "  # an indented comment\r\n"
+    "TT_API_CLIENT_SECRET='" CLIENT_SECRET "'  # rotated monthly\r\n"
+    "\r\n"
+    "EMPTY=\r\n"
+    "LAST=no final newline\r\n"
+    "TT_API_CLIENT_ID=" CLIENT_ID "\r\n";
+  g_autofree char *contents = NULL;
+  g_autofree char *backup = NULL;
+  g_autofree char *listing = NULL;
+  g_autofree char *path = child_path (fixture, ".secrets");
+
+  write_child (fixture, ".secrets", old, 0600);
+
+  g_assert_true (save_ok (fixture->dir));
+
+  contents = read_child (fixture, ".secrets");
+  g_assert_cmpstr (contents, ==, expected);
+  backup = read_child (fixture, ".secrets.backup");
+  g_assert_cmpstr (backup, ==, old);
+  g_assert_cmpuint (child_mode (fixture, ".secrets"), ==, 0600);
+  g_assert_cmpuint (child_mode (fixture, ".secrets.backup"), ==, 0600);
+  listing = list_dir (fixture);
+  g_assert_cmpstr (listing, ==, ".secrets,.secrets.backup");
+
+  /* The user's scripts read every other key as before, and ours. */
+  if (python_dotenv_available ())
+    {
+      g_autoptr(GHashTable) read = python_read (path);
+
+      g_assert_cmpuint (g_hash_table_size (read), ==, 8);
+      g_assert_cmpstr (g_hash_table_lookup (read, "OTHER_KEY"), ==, "keep-me");
+      g_assert_cmpstr (g_hash_table_lookup (read, "QUOTED"), ==, "double # not a comment");
+      g_assert_cmpstr (g_hash_table_lookup (read, "SINGLE"), ==, "it's kept");
+      g_assert_cmpstr (g_hash_table_lookup (read, "EMPTY"), ==, "");
+      g_assert_cmpstr (g_hash_table_lookup (read, "LAST"), ==, "no final newline");
+      g_assert_cmpstr (g_hash_table_lookup (read, TTS_DOTENV_KEY_CLIENT_ID), ==, CLIENT_ID);
+      g_assert_cmpstr (g_hash_table_lookup (read, TTS_DOTENV_KEY_CLIENT_SECRET), ==, CLIENT_SECRET);
+      g_assert_cmpstr (g_hash_table_lookup (read, TTS_DOTENV_KEY_REFRESH_TOKEN), ==, REFRESH_TOKEN);
+    }
+}
+
 static void
 add_test (const char *path,
           void (*func) (Fixture *, gconstpointer))
@@ -714,6 +1539,27 @@ main (int   argc,
   add_test ("/secrets-file/gitignore/subfolder", test_gitignore_subfolder);
   add_test ("/secrets-file/gitignore/not-a-repository", test_gitignore_not_a_repository);
   add_test ("/secrets-file/async", test_async);
+
+  for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/secrets-file/fault/%s/%s",
+                                               step_names[fault_cases[i].step],
+                                               fault_cases[i].errname);
+
+      g_test_add (path, Fixture, &fault_cases[i], fixture_set_up, test_fault, fixture_tear_down);
+    }
+  add_test ("/secrets-file/fault/fsync-folder/EIO", test_fault_fsync_folder);
+  add_test ("/secrets-file/mode/every-step/umask-000", test_mode_umask_000);
+  add_test ("/secrets-file/mode/every-step/umask-022", test_mode_umask_022);
+  add_test ("/secrets-file/mode/every-step/umask-077", test_mode_umask_077);
+  add_test ("/secrets-file/folder/deleted", test_folder_deleted);
+  add_test ("/secrets-file/folder/deleted-during-save", test_folder_deleted_during_save);
+  add_test ("/secrets-file/folder/replaced-by-file", test_folder_replaced_by_file);
+  add_test ("/secrets-file/backup/replaced", test_backup_replaced);
+  add_test ("/secrets-file/backup/hard-link", test_backup_hard_link);
+  add_test ("/secrets-file/python/values", test_python_values);
+  add_test ("/secrets-file/refuse/line-breaks", test_line_breaks_refused);
+  add_test ("/secrets-file/existing/everything", test_existing_everything);
 
   return g_test_run ();
 }

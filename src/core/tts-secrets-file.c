@@ -18,6 +18,7 @@
 #include "tts-dotenv.h"
 #include "tts-error.h"
 #include "tts-secrets-file.h"
+#include "tts-secrets-file-private.h"
 #include "tts-wipe.h"
 
 /* A .secrets file is a few lines; anything this large is something else. */
@@ -33,6 +34,12 @@ struct _TtsSecretsFile
   GFile   *backup_file;
   /* Written by the saving thread, read once its task has returned. */
   gboolean backup_made;
+
+  /* Test seams (tts-secrets-file-private.h); unset in the program. */
+  TtsSecretsFileStep     fault_step;
+  int                    fault_errno;
+  TtsSecretsFileStepFunc step_func;
+  gpointer               step_data;
 };
 
 G_DEFINE_FINAL_TYPE (TtsSecretsFile, tts_secrets_file, G_TYPE_OBJECT)
@@ -170,6 +177,69 @@ tts_secrets_file_get_backup_made (TtsSecretsFile *self)
   return self->backup_made;
 }
 
+void
+tts_secrets_file_set_fault (TtsSecretsFile     *self,
+                            TtsSecretsFileStep  step,
+                            int                 errnum)
+{
+  g_return_if_fail (TTS_IS_SECRETS_FILE (self));
+  g_return_if_fail (step < TTS_SECRETS_FILE_N_STEPS);
+  g_return_if_fail (errnum >= 0);
+
+  self->fault_step = step;
+  self->fault_errno = errnum;
+}
+
+void
+tts_secrets_file_set_step_func (TtsSecretsFile         *self,
+                                TtsSecretsFileStepFunc  func,
+                                gpointer                user_data)
+{
+  g_return_if_fail (TTS_IS_SECRETS_FILE (self));
+
+  self->step_func = func;
+  self->step_data = user_data;
+}
+
+/* TRUE, with errno set, when a test made @step fail: the caller then skips the call. */
+static gboolean
+inject_fault (TtsSecretsFile     *self,
+              TtsSecretsFileStep  step)
+{
+  if (G_LIKELY (self->fault_errno == 0) || self->fault_step != step)
+    return FALSE;
+
+  errno = self->fault_errno;
+  return TRUE;
+}
+
+/* Lets a test look at @name in @folder_path (NULL: the folder) right after @step. */
+static void
+step_done (TtsSecretsFile     *self,
+           TtsSecretsFileStep  step,
+           const char         *folder_path,
+           const char         *name)
+{
+  g_autofree char *path = NULL;
+
+  if (G_LIKELY (self->step_func == NULL))
+    return;
+
+  path = name != NULL ? g_build_filename (folder_path, name, NULL) : g_strdup (folder_path);
+  self->step_func (step, path, self->step_data);
+}
+
+/* The backup's temporary file goes through the same steps, numbered after the new file's. */
+static TtsSecretsFileStep
+temp_step (TtsSecretsFileStep step,
+           gboolean           backup)
+{
+  if (!backup)
+    return step;
+
+  return step + (TTS_SECRETS_FILE_STEP_CREATE_BACKUP_TEMP - TTS_SECRETS_FILE_STEP_CREATE_TEMP);
+}
+
 static gboolean
 write_all (int         fd,
            const char *data,
@@ -192,23 +262,73 @@ write_all (int         fd,
   return TRUE;
 }
 
+/* Says in plain words why @path in @folder_path could not be written. The next step common
+ * to all of them is tts_error_get_remedy()'s; a message adds one only where that one does
+ * not fit. */
 static void
 set_write_error (GError     **error,
+                 const char  *folder_path,
                  const char  *path,
                  int          saved_errno)
 {
-  g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
-               _("Could not write “%s”: %s."), path, g_strerror (saved_errno));
+  switch (saved_errno)
+    {
+    case ENOSPC:
+    case EDQUOT:
+      g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
+                   _("The disk is full, so “%s” could not be saved."), path);
+      break;
+
+    case EROFS:
+      g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
+                   _("The folder “%s” is on a disk that cannot be written to. Choose another "
+                     "folder."),
+                   folder_path);
+      break;
+
+    case EACCES:
+    case EPERM:
+      g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
+                   _("You are not allowed to save files in the folder “%s”. Choose another "
+                     "folder, or change its permissions."),
+                   folder_path);
+      break;
+
+    case ENOENT:
+      g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
+                   _("The folder “%s” no longer exists. Choose another folder."), folder_path);
+      break;
+
+    case ENOTDIR:
+      g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
+                   _("“%s” is no longer a folder. Choose another folder."), folder_path);
+      break;
+
+    case EIO:
+      g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
+                   _("The disk reported an error while “%s” was being saved."), path);
+      break;
+
+    default:
+      g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
+                   /* Translators: the second %s is the system's reason, e.g. “File too large” */
+                   _("“%s” could not be saved: %s."), path, g_strerror (saved_errno));
+      break;
+    }
 }
 
 /* Creates a file with a fresh name in the folder, 0600 from its first moment whatever the
- * umask, writes @data and syncs it. Returns its name; on failure nothing is left behind. */
+ * umask, writes @data and syncs it. Returns its name; on failure nothing is left behind.
+ * @backup: this is the copy of the previous content, for the test seams. */
 static char *
-write_temp_file (int          dirfd,
-                 const char  *data,
-                 gsize        length,
-                 const char  *target_path,
-                 GError     **error)
+write_temp_file (TtsSecretsFile  *self,
+                 int              dirfd,
+                 const char      *folder_path,
+                 gboolean         backup,
+                 const char      *data,
+                 gsize            length,
+                 const char      *target_path,
+                 GError         **error)
 {
   static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   g_autofree char *name = NULL;
@@ -226,38 +346,55 @@ write_temp_file (int          dirfd,
 
       g_free (name);
       name = g_strconcat (TTS_SECRETS_FILE_NAME ".", suffix, NULL);
-      fd = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+      if (inject_fault (self, temp_step (TTS_SECRETS_FILE_STEP_CREATE_TEMP, backup)))
+        fd = -1;
+      else
+        fd = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                     0600);
       if (fd < 0 && errno != EEXIST)
         {
-          set_write_error (error, target_path, errno);
+          set_write_error (error, folder_path, target_path, errno);
           return NULL;
         }
     }
 
   if (fd < 0)
     {
-      set_write_error (error, target_path, EEXIST);
+      set_write_error (error, folder_path, target_path, EEXIST);
       return NULL;
     }
+  step_done (self, temp_step (TTS_SECRETS_FILE_STEP_CREATE_TEMP, backup), folder_path, name);
 
-  if (fchmod (fd, 0600) != 0 || !write_all (fd, data, length) || fsync (fd) != 0)
+  if (inject_fault (self, temp_step (TTS_SECRETS_FILE_STEP_CHMOD_TEMP, backup))
+      || fchmod (fd, 0600) != 0)
+    goto fail_open;
+  step_done (self, temp_step (TTS_SECRETS_FILE_STEP_CHMOD_TEMP, backup), folder_path, name);
+
+  if (inject_fault (self, temp_step (TTS_SECRETS_FILE_STEP_WRITE_TEMP, backup))
+      || !write_all (fd, data, length))
+    goto fail_open;
+  step_done (self, temp_step (TTS_SECRETS_FILE_STEP_WRITE_TEMP, backup), folder_path, name);
+
+  if (inject_fault (self, temp_step (TTS_SECRETS_FILE_STEP_FSYNC_TEMP, backup)) || fsync (fd) != 0)
+    goto fail_open;
+  step_done (self, temp_step (TTS_SECRETS_FILE_STEP_FSYNC_TEMP, backup), folder_path, name);
+
+  /* close () releases the descriptor even when it fails: call it first. */
+  if (close (fd) != 0 || inject_fault (self, temp_step (TTS_SECRETS_FILE_STEP_CLOSE_TEMP, backup)))
     {
       saved_errno = errno;
-      close (fd);
       goto fail;
     }
-
-  if (close (fd) != 0)
-    {
-      saved_errno = errno;
-      goto fail;
-    }
+  step_done (self, temp_step (TTS_SECRETS_FILE_STEP_CLOSE_TEMP, backup), folder_path, name);
 
   return g_steal_pointer (&name);
 
+fail_open:
+  saved_errno = errno;
+  close (fd);
 fail:
   unlinkat (dirfd, name, 0);
-  set_write_error (error, target_path, saved_errno);
+  set_write_error (error, folder_path, target_path, saved_errno);
   return NULL;
 }
 
@@ -608,6 +745,7 @@ tts_secrets_file_save (TtsSecretsFile  *self,
   char *new_data = NULL;
   gsize new_length = 0;
   gboolean has_old = FALSE;
+  gboolean backup_made = FALSE;
   gboolean ok = FALSE;
   struct stat st;
   int dirfd = -1;
@@ -635,16 +773,17 @@ tts_secrets_file_save (TtsSecretsFile  *self,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
-  dirfd = open (folder_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (inject_fault (self, TTS_SECRETS_FILE_STEP_OPEN_FOLDER))
+    dirfd = -1;
+  else
+    dirfd = open (folder_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     {
-      int saved_errno = errno;
-
-      g_set_error (error, TTS_ERROR, TTS_ERROR_WRITE_FAILED,
-                   _("Could not open the folder “%s”: %s."), folder_path,
-                   g_strerror (saved_errno));
+      /* Deleted or replaced since it was chosen: ENOENT, ENOTDIR. */
+      set_write_error (error, folder_path, path, errno);
       return FALSE;
     }
+  step_done (self, TTS_SECRETS_FILE_STEP_OPEN_FOLDER, folder_path, NULL);
 
   if (fstatat (dirfd, TTS_SECRETS_FILE_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0)
     {
@@ -666,7 +805,7 @@ tts_secrets_file_save (TtsSecretsFile  *self,
         }
       else if (errno != ENOENT)
         {
-          set_write_error (error, backup_path, errno);
+          set_write_error (error, folder_path, backup_path, errno);
           goto out;
         }
 
@@ -696,13 +835,14 @@ tts_secrets_file_save (TtsSecretsFile  *self,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     goto out;
 
-  new_tmp = write_temp_file (dirfd, new_data, new_length, path, error);
+  new_tmp = write_temp_file (self, dirfd, folder_path, FALSE, new_data, new_length, path, error);
   if (new_tmp == NULL)
     goto out;
 
   if (has_old)
     {
-      backup_tmp = write_temp_file (dirfd, old_data, old_length, backup_path, error);
+      backup_tmp = write_temp_file (self, dirfd, folder_path, TRUE, old_data, old_length,
+                                    backup_path, error);
       if (backup_tmp == NULL)
         goto out;
     }
@@ -711,31 +851,43 @@ tts_secrets_file_save (TtsSecretsFile  *self,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     goto out;
 
+  /* From here an older .secrets.backup is replaced, even if the last rename then fails:
+   * it then holds a copy of the .secrets that is still in place. */
   if (backup_tmp != NULL)
     {
-      if (renameat (dirfd, backup_tmp, dirfd, TTS_SECRETS_BACKUP_FILE_NAME) != 0)
+      if (inject_fault (self, TTS_SECRETS_FILE_STEP_RENAME_BACKUP)
+          || renameat (dirfd, backup_tmp, dirfd, TTS_SECRETS_BACKUP_FILE_NAME) != 0)
         {
-          set_write_error (error, backup_path, errno);
+          set_write_error (error, folder_path, backup_path, errno);
           goto out;
         }
       g_clear_pointer (&backup_tmp, g_free);
-      self->backup_made = TRUE;
+      backup_made = TRUE;
+      step_done (self, TTS_SECRETS_FILE_STEP_RENAME_BACKUP, folder_path,
+                 TTS_SECRETS_BACKUP_FILE_NAME);
     }
 
-  if (renameat (dirfd, new_tmp, dirfd, TTS_SECRETS_FILE_NAME) != 0)
+  if (inject_fault (self, TTS_SECRETS_FILE_STEP_RENAME)
+      || renameat (dirfd, new_tmp, dirfd, TTS_SECRETS_FILE_NAME) != 0)
     {
-      set_write_error (error, path, errno);
+      set_write_error (error, folder_path, path, errno);
       goto out;
     }
   g_clear_pointer (&new_tmp, g_free);
+  step_done (self, TTS_SECRETS_FILE_STEP_RENAME, folder_path, TTS_SECRETS_FILE_NAME);
 
-  /* The new name is in place; a folder that cannot be synced does not undo that. */
-  if (fsync (dirfd) != 0)
+  /* The new content is in place and readable, the previous one in the backup. Reporting a
+   * failure now would be false ("nothing changed"), and Try Again would back up the new
+   * content over the previous one: a folder that cannot be synced is only logged. */
+  if (inject_fault (self, TTS_SECRETS_FILE_STEP_FSYNC_FOLDER) || fsync (dirfd) != 0)
     g_debug ("Could not sync the folder %s: %s", folder_path, g_strerror (errno));
+  else
+    step_done (self, TTS_SECRETS_FILE_STEP_FSYNC_FOLDER, folder_path, NULL);
 
   update_gitignore (dirfd, folder_path);
 
   ok = TRUE;
+  self->backup_made = backup_made;
 
 out:
   if (new_tmp != NULL)

@@ -22,17 +22,35 @@ GFile          *tts_secrets_file_get_folder       (TtsSecretsFile  *self);
 /* folder/.secrets and folder/.secrets.backup */
 GFile          *tts_secrets_file_get_file         (TtsSecretsFile  *self);
 GFile          *tts_secrets_file_get_backup_file  (TtsSecretsFile  *self);
-/* Whether the last successful save kept the previous content as .secrets.backup. */
+/* Whether the last save succeeded and kept the previous content as .secrets.backup.
+ * FALSE after a failed save. */
 gboolean        tts_secrets_file_get_backup_made  (TtsSecretsFile  *self);
 
-/* Writes the three keys. The new content goes to a temporary file in the same folder,
- * created 0600 whatever the umask, fsynced and renamed over .secrets; the folder is fsynced.
- * An existing .secrets keeps every other line and its previous content is first saved as
- * .secrets.backup (0600, replacing an older backup). A .secrets that is a symlink, not a
- * regular file or owned by another user is refused (TTS_ERROR_UNSAFE_FILE) and nothing
- * changes. On failure the old .secrets is intact and no temporary file is left.
+/* Writes the three keys. The new content goes to a temporary file .secrets.XXXXXXXX in the
+ * same folder, created 0600 whatever the umask (never wider at any moment), fsynced and
+ * renamed over .secrets; the folder is then fsynced.
+ * An existing .secrets keeps every other byte (tts_dotenv_merge()). Its previous content is
+ * written the same way to a second temporary file, renamed to .secrets.backup (0600) just
+ * before the new .secrets: one generation is kept, an older backup is replaced.
+ * Refused with TTS_ERROR_UNSAFE_FILE, nothing changed: a .secrets that is a symlink, not a
+ * regular file, owned by another user or over 1 MiB; a .secrets.backup that is not a regular
+ * file (a symlink or a folder); a .secrets with a line the merge cannot keep.
+ * Cancelled before the backup is renamed: G_IO_ERROR_CANCELLED, nothing changed; after
+ * that the save runs to its end.
+ * A value with a line break, invalid UTF-8 or ${...} fails with TTS_ERROR_INVALID_INPUT,
+ * nothing changed. Other values are quoted so that python-dotenv reads them back exactly.
+ * Any failure of a system call fails with TTS_ERROR_WRITE_FAILED, a plain sentence naming
+ * the file or folder (a folder deleted or replaced since @self was made included), and:
+ *  - up to the rename of the backup: nothing in the folder changed;
+ *  - when the rename of the new .secrets fails: .secrets is intact, .secrets.backup now
+ *    holds a copy of it (the older backup is gone);
+ *  - either way no temporary file is left.
+ * A failed fsync of the folder after the rename is not an error: the new .secrets is in
+ * place and the previous one in .secrets.backup; a crash before the folder reaches the disk
+ * can at worst bring back the old .secrets, whole (both files were fsynced). It is logged
+ * with g_debug().
  * When the folder is in a git work tree, .secrets and .secrets.backup are added to the
- * folder's .gitignore unless git already ignores them. */
+ * folder's .gitignore unless git already ignores them (best effort, never an error). */
 gboolean        tts_secrets_file_save             (TtsSecretsFile  *self,
                                                    const char      *client_id,
                                                    const char      *client_secret,
