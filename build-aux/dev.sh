@@ -5,6 +5,8 @@
 #   build-aux/dev.sh test         the same set-up, then the whole test suite, headless
 #   build-aux/dev.sh demo         the wizard against the offline fake tastytrade in tests/
 #   build-aux/dev.sh sanitize     the test suite again, built with AddressSanitizer and UBSan
+#   build-aux/dev.sh fuzz         the parsers under libFuzzer (clang) for a bounded time each, in
+#                                 _build-fuzz; TTS_FUZZ_SECONDS=N sets the time (default 20)
 #   build-aux/dev.sh screenshots  retake the AppStream screenshots in data/screenshots
 set -euo pipefail
 
@@ -105,6 +107,17 @@ MSG
       meson test -C "$top/_build-sanitize" --print-errorlogs "$@"
     ;;
 
+  fuzz)
+    ensure_packages clang libclang-rt-14-dev
+    # Only the fuzz targets are built here; the rest of the tree is configured, not compiled.
+    if [ ! -f "$top/_build-fuzz/build.ninja" ]; then
+      CC=clang meson setup "$top/_build-fuzz" "$top" --buildtype=debugoptimized \
+        -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false
+    fi
+    meson compile -C "$top/_build-fuzz" fuzz
+    meson test -C "$top/_build-fuzz" --suite fuzz --print-errorlogs "$@"
+    ;;
+
   screenshots)
     ensure_packages xdotool imagemagick
     build_into "$build"
@@ -112,7 +125,7 @@ MSG
     ;;
 
   *)
-    say "usage: build-aux/dev.sh run|test|demo|sanitize|screenshots [ARGS]"
+    say "usage: build-aux/dev.sh run|test|demo|sanitize|fuzz|screenshots [ARGS]"
     exit 2
     ;;
 esac

@@ -198,11 +198,12 @@ tts_account_get_authority (TtsAccount *self)
   return self->authority;
 }
 
-/* The string value of @name, or NULL when it is absent or of another type. */
+/* The string value of @name, or NULL when it is absent, of another type or not text. */
 static const char *
 get_string_member (JsonObject *object,
                    const char *name)
 {
+  const char *string;
   JsonNode *node;
 
   if (object == NULL)
@@ -214,7 +215,10 @@ get_string_member (JsonObject *object,
       || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
 
-  return json_node_get_string (node);
+  /* json-glib decodes a lone surrogate escape ("\ud800") into bytes that are not UTF-8,
+   * and the window shows these strings. Found by tests/fuzz/fuzz-token-response. */
+  string = json_node_get_string (node);
+  return g_utf8_validate (string, -1, NULL) ? string : NULL;
 }
 
 static JsonObject *

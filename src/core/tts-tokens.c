@@ -49,7 +49,7 @@ set_protocol_error (GError **error)
                        _("tastytrade sent tokens in a form this program does not understand."));
 }
 
-/* Returns TRUE when @name is absent, null or a string; *value is then the string or NULL. */
+/* Returns TRUE when @name is absent, null or a UTF-8 string; *value is then the string or NULL. */
 static gboolean
 get_optional_string (JsonObject  *object,
                      const char  *name,
@@ -63,6 +63,11 @@ get_optional_string (JsonObject  *object,
     return TRUE;
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return FALSE;
+
+  /* json-glib decodes a lone surrogate escape ("\ud800") into bytes that are not UTF-8:
+   * no real token has one, and .secrets could not hold it. Found by fuzz-token-response. */
+  if (!g_utf8_validate (json_node_get_string (node), -1, NULL))
     return FALSE;
 
   *value = json_node_get_string (node);
