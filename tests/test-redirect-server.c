@@ -10,6 +10,7 @@
 #include "tts-error.h"
 #include "tts-redirect-server.h"
 #include "tts-test-ports.h"
+#include "tts-test-probe.h"
 
 typedef struct
 {
@@ -302,6 +303,220 @@ test_port_held_on_both (Fixture       *fixture,
   g_assert_false (tts_redirect_server_get_owns_port (server));
 }
 
+static void
+test_port_held_on_ipv6 (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GSocket) other = NULL;
+  g_autoptr(TtsRedirectServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+  g_autofree char *v4 = NULL;
+  Reply reply = { 0 };
+  guint port;
+
+  if (!ipv6_loopback_works ())
+    {
+      g_test_skip ("No IPv6 loopback on this machine");
+      return;
+    }
+
+  other = tts_test_occupy_port (G_SOCKET_FAMILY_IPV6, 0);
+  g_assert_nonnull (other);
+  port = tts_test_socket_port (other);
+  server = tts_redirect_server_new (port);
+  g_signal_connect (server, "redirect", G_CALLBACK (redirect_cb), fixture);
+
+  /* 127.0.0.1 is still ours, but a browser may well try ::1 first: not the sole owner. */
+  g_assert_true (tts_redirect_server_start (server, &error));
+  g_assert_no_error (error);
+  g_assert_true (tts_redirect_server_is_listening (server));
+  g_assert_false (tts_redirect_server_get_owns_port (server));
+
+  uris = tts_redirect_server_get_uris (server);
+  g_assert_cmpuint (g_slist_length (uris), ==, 1);
+  g_assert_cmpstr (g_uri_get_host (uris->data), ==, "127.0.0.1");
+  g_assert_cmpint (g_uri_get_port (uris->data), ==, (int) port);
+
+  v4 = uri_for (server, "127.0.0.1", "/?a=4");
+  request ("GET", v4, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  reply_clear (&reply);
+  g_assert_cmpuint (fixture->queries->len, ==, 1);
+}
+
+/* Every address listened on is a loopback one, on the one port, and only between start and
+ * stop. */
+static void
+assert_listens_on_loopback_only (TtsRedirectServer *server)
+{
+  g_autoslist(GUri) uris = tts_redirect_server_get_uris (server);
+  guint expected = ipv6_loopback_works () ? 2 : 1;
+
+  g_assert_cmpuint (g_slist_length (uris), ==, expected);
+  for (GSList *l = uris; l != NULL; l = l->next)
+    {
+      g_autoptr(GInetAddress) address = g_inet_address_new_from_string (g_uri_get_host (l->data));
+      g_autofree char *text = g_uri_to_string (l->data);
+
+      g_test_message ("Listening on %s", text);
+      g_assert_nonnull (address);
+      g_assert_true (g_inet_address_get_is_loopback (address));
+      g_assert_cmpstr (g_uri_get_scheme (l->data), ==, "http");
+      g_assert_cmpint (g_uri_get_port (l->data), ==, (int) tts_redirect_server_get_port (server));
+    }
+}
+
+static void
+assert_port_closed (guint port)
+{
+  static const GSocketFamily families[] = { G_SOCKET_FAMILY_IPV4, G_SOCKET_FAMILY_IPV6 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) reply = NULL;
+
+      if (families[i] == G_SOCKET_FAMILY_IPV6 && !ipv6_loopback_works ())
+        continue;
+
+      reply = tts_test_probe_send (families[i], port, "GET / HTTP/1.1\r\n\r\n", -1,
+                                   TTS_TEST_PROBE_NONE, &error);
+      g_assert_null (reply);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+    }
+}
+
+static void
+test_loopback_only (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(TtsRedirectServer) server = NULL;
+  g_autoptr(GSocket) held = tts_test_occupy_port (G_SOCKET_FAMILY_IPV4, 0);
+  guint port = tts_test_socket_port (held);
+  g_autoptr(GError) error = NULL;
+
+  /* Reserve a port, then let it go: nothing answers there before start(). */
+  g_clear_object (&held);
+  server = tts_redirect_server_new (port);
+  g_signal_connect (server, "redirect", G_CALLBACK (redirect_cb), fixture);
+  g_assert_null (tts_redirect_server_get_uris (server));
+  assert_port_closed (port);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_assert_true (tts_redirect_server_start (server, &error));
+      g_assert_no_error (error);
+      assert_listens_on_loopback_only (server);
+
+      tts_redirect_server_stop (server);
+      g_assert_false (tts_redirect_server_is_listening (server));
+      g_assert_null (tts_redirect_server_get_uris (server));
+      assert_port_closed (port);
+    }
+
+  g_assert_cmpuint (fixture->queries->len, ==, 0);
+}
+
+/* Nothing but GET of "/" with a loopback Host reaches the handler, whatever else is sent. */
+static void
+test_only_its_path (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  static const struct
+  {
+    const char *request;
+    guint       status;   /* 0: any refusal, or none at all */
+  } cases[] = {
+    { "GET /index.html?code=c&state=s HTTP/1.1\r\nHost: localhost\r\n\r\n", 404 },
+    { "GET //?code=c&state=s HTTP/1.1\r\nHost: localhost\r\n\r\n", 404 },
+    { "GET /%2F?code=c&state=s HTTP/1.1\r\nHost: localhost\r\n\r\n", 404 },
+    { "GET /..%2F..%2Fetc%2Fpasswd HTTP/1.1\r\nHost: localhost\r\n\r\n", 400 },
+    { "GET /callback?code=c&state=s HTTP/1.1\r\nHost: localhost\r\n\r\n", 404 },
+    { "HEAD /?code=c&state=s HTTP/1.1\r\nHost: localhost\r\n\r\n", 405 },
+    { "OPTIONS /?code=c&state=s HTTP/1.1\r\nHost: localhost\r\n\r\n", 405 },
+    { "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n", 0 },
+    { "PUT /?code=c&state=s HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n", 405 },
+    { "DELETE /?code=c&state=s HTTP/1.1\r\nHost: localhost\r\n\r\n", 405 },
+    { "TRACE /?code=c&state=s HTTP/1.1\r\nHost: localhost\r\n\r\n", 405 },
+    { "CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443\r\n\r\n", 0 },
+    { "GET /?code=c&state=s HTTP/1.1\r\n\r\n", 0 },
+    { "GET /?code=c&state=s HTTP/1.1\r\nHost: evil.example\r\n\r\n", 421 },
+    { "GET /?code=c&state=s HTTP/1.1\r\nHost: localhost.evil.example\r\n\r\n", 421 },
+    { "GET /?code=c&state=s HTTP/1.1\r\nHost: 127.0.0.1.nip.io\r\n\r\n", 421 },
+    { "GET /?code=c&state=s HTTP/1.0\r\n\r\n", 0 },
+    { "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 0 },
+  };
+  g_autoptr(TtsRedirectServer) server = start_server (fixture, 0);
+  guint port = tts_redirect_server_get_port (server);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) reply = NULL;
+      guint status;
+
+      reply = tts_test_probe_send (G_SOCKET_FAMILY_IPV4, port, cases[i].request, -1,
+                                   TTS_TEST_PROBE_NONE, &error);
+      status = tts_test_probe_status (reply);
+      g_test_message ("case %u: %u (%s)", i, status, error != NULL ? error->message : "answered");
+      if (cases[i].status != 0)
+        g_assert_cmpuint (status, ==, cases[i].status);
+      else
+        g_assert_true (status == 0 || status >= 400);
+      g_assert_cmpuint (fixture->queries->len, ==, 0);
+      g_assert_true (tts_redirect_server_is_listening (server));
+    }
+}
+
+static void
+drain_main_context (void)
+{
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* A browser keeps its connection alive and closes it later; libsoup before 3.3 never
+ * released such a connection, so every knock cost a file descriptor. */
+static void
+test_no_fd_leak (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(TtsRedirectServer) server = start_server (fixture, 0);
+  g_autofree char *page = uri_for (server, "127.0.0.1", "/?code=x&state=y");
+  g_autofree char *other = uri_for (server, "localhost", "/favicon.ico");
+  g_autofree char *bad = uri_for (server, "127.0.0.1", "/..%2F");
+  guint before;
+  guint after;
+
+  /* One request first, so that whatever libsoup sets up once is in the count. */
+  {
+    Reply reply = { 0 };
+
+    request ("GET", page, NULL, &reply);
+    reply_clear (&reply);
+  }
+  drain_main_context ();
+  before = tts_test_count_open_fds ();
+
+  for (guint i = 0; i < 60; i++)
+    {
+      const char *uri = i % 3 == 0 ? page : i % 3 == 1 ? other : bad;
+      Reply reply = { 0 };
+
+      /* request() uses a new session each time, and dropping it closes its connection. */
+      request ("GET", uri, NULL, &reply);
+      g_assert_no_error (reply.error);
+      g_assert_cmpuint (reply.status, !=, 0);
+      reply_clear (&reply);
+    }
+
+  drain_main_context ();
+  after = tts_test_count_open_fds ();
+  g_test_message ("Open file descriptors: %u before, %u after 60 requests", before, after);
+  g_assert_cmpuint (after, <=, before + 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -317,6 +532,10 @@ main (int   argc,
   ADD ("both-families", test_both_families);
   ADD ("port-held-on-ipv4", test_port_held_on_ipv4);
   ADD ("port-held-on-both", test_port_held_on_both);
+  ADD ("port-held-on-ipv6", test_port_held_on_ipv6);
+  ADD ("loopback-only", test_loopback_only);
+  ADD ("only-its-path", test_only_its_path);
+  ADD ("no-fd-leak", test_no_fd_leak);
 
 #undef ADD
 

@@ -12,6 +12,7 @@
 #include "tts-account.h"
 #include "tts-error.h"
 #include "tts-fake-tastytrade.h"
+#include "tts-test-errors.h"
 #include "tts-token-client.h"
 #include "tts-tokens.h"
 
@@ -770,6 +771,8 @@ test_transport_refused (Fixture       *fixture,
   tokens = refresh (client, CLIENT_SECRET, "some-refresh-token", &error);
   g_assert_null (tokens);
   g_assert_error (error, TTS_ERROR, TTS_ERROR_NETWORK);
+  tts_test_assert_plain_error (error, TTS_ERROR_NETWORK,
+                               (const char *[]) { CLIENT_SECRET, "some-refresh-token", NULL });
 }
 
 static void
@@ -790,6 +793,8 @@ test_transport_timeout (Fixture       *fixture,
   tokens = refresh (client, CLIENT_SECRET, "some-refresh-token", &error);
   g_assert_null (tokens);
   g_assert_error (error, TTS_ERROR, TTS_ERROR_TIMEOUT);
+  tts_test_assert_plain_error (error, TTS_ERROR_TIMEOUT,
+                               (const char *[]) { CLIENT_SECRET, "some-refresh-token", NULL });
   /* A timeout is worth retrying; each try waits its second. */
   g_assert_cmpuint (stall->n_requests, ==, 3);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 3 * G_USEC_PER_SEC - G_USEC_PER_SEC / 10);
@@ -901,6 +906,317 @@ test_cancel_during_retry (Fixture       *fixture,
 
   g_signal_handler_disconnect (fixture->fake, handler);
   result_clear (&result);
+}
+
+/* The failure rows of issue 4, each asking the fake to answer the way the real service
+ * does when it goes wrong. */
+typedef struct
+{
+  guint         status;
+  const char   *content_type;
+  const char   *body;
+  guint         fail_count;
+  TtsErrorCode  code;
+  guint         calls;          /* requests to /oauth/token in all */
+} TokenFault;
+
+static const TokenFault token_faults[] = {
+  /* 0 */ { 400, "application/json",
+            "{\"error_code\":\"invalid_grant\",\"error_description\":\"Invalid JWT\"}", 1,
+            TTS_ERROR_INVALID_GRANT, 1 },
+  /* 1 */ { 401, "application/json",
+            "{\"error\":\"invalid_grant\",\"error_description\":\"Grant revoked\"}", 1,
+            TTS_ERROR_INVALID_GRANT, 1 },
+  /* 2 */ { 401, "application/json",
+            "{\"error_code\":\"invalid_client\","
+            "\"error_description\":\"Client authentication failed\"}", 1,
+            TTS_ERROR_INVALID_CLIENT, 1 },
+  /* 3: what the real service says to a request without User-Agent */
+          { 401, "text/html", NGINX_401, 1, TTS_ERROR_PROTOCOL, 1 },
+  /* 4: retried, twice, no more */
+          { 503, "text/html", BUSY_HTML, 3, TTS_ERROR_SERVICE_UNAVAILABLE, 3 },
+  /* 5 */ { 500, "application/json", "{\"error_code\":\"server_error\"}", 3,
+            TTS_ERROR_SERVICE_UNAVAILABLE, 3 },
+  /* 6 */ { 200, "application/json", "{\"access_token\":\"abc.def", 1, TTS_ERROR_PROTOCOL, 1 },
+  /* 7: a description that repeats the secret is not shown */
+          { 401, "application/json",
+            "{\"error_code\":\"invalid_client\",\"error_description\":\"Bad secret "
+            CLIENT_SECRET "\"}", 1, TTS_ERROR_INVALID_CLIENT, 1 },
+  /* 8: markup in a description is not shown either */
+          { 400, "application/json",
+            "{\"error_code\":\"invalid_grant\",\"error_description\":\"<b>Invalid</b> JWT\"}", 1,
+            TTS_ERROR_INVALID_GRANT, 1 },
+};
+
+typedef struct
+{
+  const TokenFault *fault;
+  gboolean          exchange;   /* else refresh */
+} TokenFaultCase;
+
+static void
+test_token_fault (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  const TokenFaultCase *test_case = data;
+  const TokenFault *fault = test_case->fault;
+  const char *secrets[] = { CLIENT_SECRET, "the-code-1234", "the-refresh-token-5678", "abc.def",
+                            NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, fault->fail_count, fault->status,
+                                           fault->content_type, fault->body);
+  if (test_case->exchange)
+    tokens = exchange (fixture->client, CLIENT_SECRET, "the-code-1234", &error);
+  else
+    tokens = refresh (fixture->client, CLIENT_SECRET, "the-refresh-token-5678", &error);
+
+  g_assert_null (tokens);
+  tts_test_assert_plain_error (error, fault->code, secrets);
+  /* Retried only where a retry can help, and then only twice. */
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, fault->calls);
+}
+
+/* 200 without a refresh token after a code: the refresh token is the whole point. */
+static void
+test_exchange_no_refresh_token_message (Fixture       *fixture,
+                                        gconstpointer  data)
+{
+  const char *secrets[] = { CLIENT_SECRET, "abc.def.ghi", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 1, 200, "application/json",
+                                           "{\"access_token\":\"abc.def.ghi\","
+                                           "\"token_type\":\"Bearer\",\"expires_in\":900}");
+  tokens = exchange (fixture->client, CLIENT_SECRET, "some-code", &error);
+  g_assert_null (tokens);
+  tts_test_assert_plain_error (error, TTS_ERROR_PROTOCOL, secrets);
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 1);
+}
+
+static void
+request_time_cb (TtsFakeTastytrade *fake,
+                 TtsFakeRequest    *request,
+                 GArray            *times)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_array_append_val (times, now);
+}
+
+/* A 5xx is asked again after a delay that doubles. */
+static void
+test_retry_backoff (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  gint64 first_gap, second_gap;
+  gulong handler;
+
+  tts_token_client_set_retry_delay (fixture->client, 100);
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 3, 502, "text/html", BUSY_HTML);
+  handler = g_signal_connect (fixture->fake, "request-finished",
+                              G_CALLBACK (request_time_cb), times);
+
+  tokens = refresh (fixture->client, CLIENT_SECRET, "some-refresh-token", &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_SERVICE_UNAVAILABLE);
+  g_signal_handler_disconnect (fixture->fake, handler);
+
+  g_assert_cmpuint (times->len, ==, 3);
+  first_gap = g_array_index (times, gint64, 1) - g_array_index (times, gint64, 0);
+  second_gap = g_array_index (times, gint64, 2) - g_array_index (times, gint64, 1);
+  g_test_message ("Retries after %" G_GINT64_FORMAT " ms and %" G_GINT64_FORMAT " ms",
+                  first_gap / 1000, second_gap / 1000);
+  g_assert_cmpint (first_gap, >=, 100 * 1000);
+  g_assert_cmpint (second_gap, >=, 200 * 1000);
+}
+
+/* A TLS server with a certificate nobody trusts (tests/tls, a published test key) */
+typedef struct
+{
+  SoupServer *server;
+  guint       port;
+  guint       n_requests;
+} TlsServer;
+
+static void
+tls_handler_cb (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  TlsServer *tls = user_data;
+  static const char body[] = "{\"access_token\":\"tls-access\",\"refresh_token\":\"tls-refresh\","
+                             "\"token_type\":\"Bearer\",\"expires_in\":900}";
+
+  tls->n_requests++;
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                    body, strlen (body));
+}
+
+static TlsServer *
+tls_server_new (void)
+{
+  g_autofree char *cert_path = g_test_build_filename (G_TEST_DIST, "tls", "test-cert.pem", NULL);
+  g_autofree char *key_path = g_test_build_filename (G_TEST_DIST, "tls", "test-key.pem", NULL);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+  TlsServer *tls = g_new0 (TlsServer, 1);
+  GSList *listeners;
+
+  certificate = g_tls_certificate_new_from_files (cert_path, key_path, &error);
+  g_assert_no_error (error);
+
+  tls->server = soup_server_new ("tls-certificate", certificate, NULL);
+  soup_server_add_handler (tls->server, NULL, tls_handler_cb, tls, NULL);
+  g_assert_true (soup_server_listen (tls->server, address, SOUP_SERVER_LISTEN_HTTPS, &error));
+  g_assert_no_error (error);
+
+  listeners = soup_server_get_listeners (tls->server);
+  local = g_socket_get_local_address (listeners->data, &error);
+  g_assert_no_error (error);
+  g_slist_free (listeners);
+  tls->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+
+  return tls;
+}
+
+static void
+tls_server_free (TlsServer *tls)
+{
+  soup_server_disconnect (tls->server);
+  g_clear_object (&tls->server);
+  g_free (tls);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TlsServer, tls_server_free)
+
+static gboolean
+accept_any_certificate_cb (SoupMessage          *msg,
+                           GTlsCertificate      *certificate,
+                           GTlsCertificateFlags  errors,
+                           gpointer              user_data)
+{
+  return TRUE;
+}
+
+static void
+plain_send_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Result *plain = user_data;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result,
+                                                              &plain->error);
+
+  plain->done = TRUE;
+}
+
+/* The token client refuses a certificate it cannot verify, says so, and cannot be told to
+ * go on anyway. */
+static void
+test_tls_untrusted (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(TlsServer) tls = NULL;
+  const char * const hosts[] = { "127.0.0.1", "localhost" };
+  const char *secrets[] = { CLIENT_SECRET, "some-refresh-token", "some-code", NULL };
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      /* libsoup needs glib-networking for any https: without it the program is useless. */
+      g_test_fail_printf ("No TLS backend: install glib-networking");
+      return;
+    }
+
+  tls = tls_server_new ();
+
+  /* The server works: a client told to accept anything reaches it. That is the one thing
+   * the token client must never do. */
+  {
+    g_autoptr(SoupSession) session = soup_session_new ();
+    g_autofree char *uri = g_strdup_printf ("https://127.0.0.1:%u/oauth/token", tls->port);
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", uri);
+    Result plain = { 0, };
+
+    g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate_cb), NULL);
+    soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, plain_send_cb,
+                                      &plain);
+    wait_for (&plain.done);
+    g_assert_no_error (plain.error);
+    g_assert_cmpuint (tls->n_requests, ==, 1);
+    tls->n_requests = 0;
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (hosts); i++)
+    {
+      g_autofree char *api = g_strdup_printf ("https://%s:%u", hosts[i], tls->port);
+      g_autoptr(TtsTokenClient) client = tts_token_client_new (api, USER_AGENT);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TtsTokens) tokens = NULL;
+      g_autoptr(GPtrArray) accounts = NULL;
+      gint64 start = g_get_monotonic_time ();
+
+      /* A retry would show in the time taken, and none must happen. */
+      tts_token_client_set_retry_delay (client, 30 * 1000);
+
+      tokens = refresh (client, CLIENT_SECRET, "some-refresh-token", &error);
+      g_assert_null (tokens);
+      tts_test_assert_plain_error (error, TTS_ERROR_TLS, secrets);
+      g_assert_nonnull (strstr (error->message, "certificate"));
+      g_clear_error (&error);
+
+      tokens = exchange (client, CLIENT_SECRET, "some-code", &error);
+      g_assert_null (tokens);
+      tts_test_assert_plain_error (error, TTS_ERROR_TLS, secrets);
+      g_clear_error (&error);
+
+      accounts = list_accounts (client, "some-access-token", &error);
+      g_assert_null (accounts);
+      tts_test_assert_plain_error (error, TTS_ERROR_TLS, secrets);
+
+      /* Not one request got through, and nothing was tried again. */
+      g_assert_cmpuint (tls->n_requests, ==, 0);
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_USEC_PER_SEC);
+    }
+}
+
+/* No property, and so no setting anywhere, turns the certificate check off. */
+static void
+test_tls_no_bypass (void)
+{
+  g_autoptr(TtsTokenClient) client = tts_token_client_new ("https://api.example.invalid",
+                                                           USER_AGENT);
+  g_autofree GParamSpec **specs = NULL;
+  guint n_specs = 0;
+  guint n_signals = 0;
+  g_autofree guint *signal_ids = g_signal_list_ids (TTS_TYPE_TOKEN_CLIENT, &n_signals);
+
+  specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (client), &n_specs);
+  for (guint i = 0; i < n_specs; i++)
+    {
+      const char *name = g_param_spec_get_name (specs[i]);
+
+      g_test_message ("Property %s", name);
+      g_assert_null (strstr (name, "tls"));
+      g_assert_null (strstr (name, "certificate"));
+      g_assert_null (strstr (name, "ssl"));
+      g_assert_null (strstr (name, "insecure"));
+      g_assert_null (strstr (name, "accept"));
+      g_assert_null (strstr (name, "database"));
+    }
+  /* Nor a signal through which someone could accept a certificate. */
+  g_assert_cmpuint (n_signals, ==, 0);
 }
 
 /* Properties */
@@ -1226,9 +1542,41 @@ main (int   argc,
   ADD ("cancel/in-flight", test_cancel_in_flight);
   ADD ("cancel/during-retry", test_cancel_during_retry);
 
+  ADD ("exchange/no-refresh-token-message", test_exchange_no_refresh_token_message);
+  ADD ("retry/backoff", test_retry_backoff);
+  ADD ("tls/untrusted", test_tls_untrusted);
+
+#define ADD_FAULT(path, index, is_exchange) \
+  G_STMT_START { \
+    static const TokenFaultCase test_case = { &token_faults[index], is_exchange }; \
+    g_test_add ("/token-client/" path, Fixture, &test_case, fixture_set_up, test_token_fault, \
+                fixture_tear_down); \
+  } G_STMT_END
+
+  ADD_FAULT ("rows/exchange/invalid-grant-400", 0, TRUE);
+  ADD_FAULT ("rows/exchange/invalid-grant-401", 1, TRUE);
+  ADD_FAULT ("rows/exchange/invalid-client", 2, TRUE);
+  ADD_FAULT ("rows/exchange/html-401", 3, TRUE);
+  ADD_FAULT ("rows/exchange/503", 4, TRUE);
+  ADD_FAULT ("rows/exchange/500", 5, TRUE);
+  ADD_FAULT ("rows/exchange/malformed-json", 6, TRUE);
+  ADD_FAULT ("rows/exchange/secret-in-description", 7, TRUE);
+  ADD_FAULT ("rows/exchange/markup-in-description", 8, TRUE);
+  ADD_FAULT ("rows/refresh/invalid-grant-400", 0, FALSE);
+  ADD_FAULT ("rows/refresh/invalid-grant-401", 1, FALSE);
+  ADD_FAULT ("rows/refresh/invalid-client", 2, FALSE);
+  ADD_FAULT ("rows/refresh/html-401", 3, FALSE);
+  ADD_FAULT ("rows/refresh/503", 4, FALSE);
+  ADD_FAULT ("rows/refresh/500", 5, FALSE);
+  ADD_FAULT ("rows/refresh/malformed-json", 6, FALSE);
+  ADD_FAULT ("rows/refresh/secret-in-description", 7, FALSE);
+  ADD_FAULT ("rows/refresh/markup-in-description", 8, FALSE);
+
+#undef ADD_FAULT
 #undef ADD
 
   g_test_add_func ("/token-client/properties", test_properties);
+  g_test_add_func ("/token-client/tls/no-bypass", test_tls_no_bypass);
   g_test_add_func ("/token-client/error/table", test_error_table);
   g_test_add_func ("/token-client/error/description", test_error_description);
   g_test_add_func ("/token-client/error/description-sanitized", test_error_description_sanitized);

@@ -1795,3 +1795,304 @@ tts_fake_tastytrade_complete_authorization (TtsFakeTastytrade  *self,
 
   return conclude_session (self, session_id, allow);
 }
+
+/* Held answers, extra pages and faults by path, for the window's failure tests. They live
+ * in object data and in handlers of their own, apart from the fake's core state. */
+
+#define EXTRAS_DATA_KEY  "tts-fake-extras"
+#define HELD_QUERY_KEY   "tts-fake-held-query"
+#define HELD_GONE_KEY    "tts-fake-held-gone"
+
+typedef struct
+{
+  GPtrArray *messages;          /* SoupServerMessage, paused */
+} HeldPath;
+
+typedef struct
+{
+  GHashTable *held;             /* path → HeldPath */
+} FakeExtras;
+
+typedef struct
+{
+  TtsFakeTastytrade *fake;
+  char              *title;
+  char              *body_html;
+} FakePage;
+
+typedef struct
+{
+  TtsFakeTastytrade *fake;
+  guint              count;
+  guint              status;
+  char              *content_type;
+  char              *body;
+} PathFault;
+
+static void held_disconnected_cb (SoupServerMessage *msg,
+                                  HeldPath          *held);
+
+static void
+held_path_free (HeldPath *held)
+{
+  for (guint i = 0; held->messages != NULL && i < held->messages->len; i++)
+    g_signal_handlers_disconnect_by_func (g_ptr_array_index (held->messages, i),
+                                          held_disconnected_cb, held);
+  g_clear_pointer (&held->messages, g_ptr_array_unref);
+  g_free (held);
+}
+
+static void
+fake_extras_free (FakeExtras *extras)
+{
+  g_hash_table_unref (extras->held);
+  g_free (extras);
+}
+
+static FakeExtras *
+get_extras (TtsFakeTastytrade *self)
+{
+  FakeExtras *extras = g_object_get_data (G_OBJECT (self), EXTRAS_DATA_KEY);
+
+  if (extras == NULL)
+    {
+      extras = g_new0 (FakeExtras, 1);
+      extras->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) held_path_free);
+      g_object_set_data_full (G_OBJECT (self), EXTRAS_DATA_KEY, extras,
+                              (GDestroyNotify) fake_extras_free);
+    }
+
+  return extras;
+}
+
+/* Records a request that one of the handlers below answers itself. */
+static TtsFakeRequest *
+record_message (TtsFakeTastytrade *self,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query)
+{
+  ParamsKind kind;
+  GHashTable *params = read_params (msg, query, &kind);
+
+  return record_request (self, soup_server_message_get_method (msg), path,
+                         soup_server_message_get_request_headers (msg), params);
+}
+
+static void
+finish_recording (SoupServerMessage *msg,
+                  TtsFakeRequest    *request)
+{
+  request->status = soup_server_message_get_status (msg);
+  g_object_set_data (G_OBJECT (msg), REQUEST_DATA_KEY, request);
+  g_debug ("%s %s: %u", request->method, request->path, request->status);
+}
+
+static void
+held_disconnected_cb (SoupServerMessage *msg,
+                      HeldPath          *held)
+{
+  /* Only marked: the message must not be answered, and is let go with the others. */
+  g_object_set_data (G_OBJECT (msg), HELD_GONE_KEY, GINT_TO_POINTER (TRUE));
+}
+
+static void
+hold_handler_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  HeldPath *held = user_data;
+
+  /* Accepted and read, never answered until released: a server that hangs. */
+  soup_server_message_pause (msg);
+  if (query != NULL)
+    g_object_set_data_full (G_OBJECT (msg), HELD_QUERY_KEY, g_hash_table_ref (query),
+                            (GDestroyNotify) g_hash_table_unref);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (held_disconnected_cb), held);
+  g_ptr_array_add (held->messages, g_object_ref (msg));
+  g_debug ("%s %s: held", soup_server_message_get_method (msg), path);
+}
+
+void
+tts_fake_tastytrade_hold (TtsFakeTastytrade *self,
+                          const char        *path)
+{
+  FakeExtras *extras;
+  HeldPath *held;
+
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+  g_return_if_fail (path != NULL && path[0] == '/');
+
+  extras = get_extras (self);
+  if (g_hash_table_contains (extras->held, path))
+    return;
+
+  held = g_new0 (HeldPath, 1);
+  held->messages = g_ptr_array_new_with_free_func (g_object_unref);
+  g_hash_table_insert (extras->held, g_strdup (path), held);
+  soup_server_add_handler (self->server, path, hold_handler_cb, held, NULL);
+}
+
+void
+tts_fake_tastytrade_release (TtsFakeTastytrade *self,
+                             const char        *path)
+{
+  FakeExtras *extras;
+  HeldPath *held;
+  g_autoptr(GPtrArray) messages = NULL;
+
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+  g_return_if_fail (path != NULL);
+
+  extras = get_extras (self);
+  held = g_hash_table_lookup (extras->held, path);
+  if (held == NULL)
+    return;
+
+  soup_server_remove_handler (self->server, path);
+  messages = g_steal_pointer (&held->messages);
+  for (guint i = 0; i < messages->len; i++)
+    g_signal_handlers_disconnect_by_func (g_ptr_array_index (messages, i), held_disconnected_cb, held);
+  g_hash_table_remove (extras->held, path);
+
+  /* Answered now as if they had just arrived; a client that went away gets nothing. */
+  for (guint i = 0; i < messages->len; i++)
+    {
+      SoupServerMessage *msg = g_ptr_array_index (messages, i);
+
+      if (g_object_get_data (G_OBJECT (msg), HELD_GONE_KEY) != NULL)
+        continue;
+
+      server_handler_cb (self->server, msg, path,
+                         g_object_get_data (G_OBJECT (msg), HELD_QUERY_KEY), self);
+      soup_server_message_unpause (msg);
+    }
+}
+
+guint
+tts_fake_tastytrade_get_held (TtsFakeTastytrade *self,
+                              const char        *path)
+{
+  HeldPath *held;
+  guint count = 0;
+
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), 0);
+  g_return_val_if_fail (path != NULL, 0);
+
+  held = g_hash_table_lookup (get_extras (self)->held, path);
+  for (guint i = 0; held != NULL && i < held->messages->len; i++)
+    {
+      if (g_object_get_data (g_ptr_array_index (held->messages, i), HELD_GONE_KEY) == NULL)
+        count++;
+    }
+
+  return count;
+}
+
+static void
+fake_page_free (FakePage *page)
+{
+  g_free (page->title);
+  g_free (page->body_html);
+  g_free (page);
+}
+
+static void
+page_handler_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  FakePage *page = user_data;
+  TtsFakeRequest *request = record_message (page->fake, msg, path, query);
+
+  if (strcmp (soup_server_message_get_method (msg), "GET") == 0)
+    set_html (msg, SOUP_STATUS_OK, page->title, page->body_html);
+  else
+    set_html (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Not allowed", "<p>Only GET.</p>\n");
+  finish_recording (msg, request);
+}
+
+void
+tts_fake_tastytrade_add_page (TtsFakeTastytrade *self,
+                              const char        *path,
+                              const char        *title,
+                              const char        *body_html)
+{
+  FakePage *page;
+
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+  g_return_if_fail (path != NULL && path[0] == '/');
+  g_return_if_fail (title != NULL);
+  g_return_if_fail (body_html != NULL);
+
+  page = g_new0 (FakePage, 1);
+  page->fake = self;
+  page->title = g_strdup (title);
+  page->body_html = g_strdup (body_html);
+  soup_server_add_handler (self->server, path, page_handler_cb, page,
+                           (GDestroyNotify) fake_page_free);
+}
+
+static void
+path_fault_free (PathFault *fault)
+{
+  g_free (fault->content_type);
+  g_free (fault->body);
+  g_free (fault);
+}
+
+static void
+fault_handler_cb (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  PathFault *fault = user_data;
+  TtsFakeRequest *request;
+
+  if (fault->count == 0)
+    {
+      server_handler_cb (server, msg, path, query, fault->fake);
+      return;
+    }
+
+  fault->count--;
+  request = record_message (fault->fake, msg, path, query);
+  soup_server_message_set_status (msg, fault->status, NULL);
+  if (fault->body != NULL)
+    soup_server_message_set_response (msg, fault->content_type, SOUP_MEMORY_COPY,
+                                      fault->body, strlen (fault->body));
+  finish_recording (msg, request);
+}
+
+void
+tts_fake_tastytrade_fail_requests (TtsFakeTastytrade *self,
+                                   const char        *path,
+                                   guint              count,
+                                   guint              status,
+                                   const char        *content_type,
+                                   const char        *body)
+{
+  PathFault *fault;
+
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+  g_return_if_fail (path != NULL && path[0] == '/');
+  g_return_if_fail (count == 0 || (status >= 100 && status <= 599));
+  g_return_if_fail (body == NULL || content_type != NULL);
+
+  fault = g_new0 (PathFault, 1);
+  fault->fake = self;
+  fault->count = count;
+  fault->status = status;
+  fault->content_type = g_strdup (content_type);
+  fault->body = g_strdup (body);
+  /* Replaces an earlier fault on the same path. */
+  soup_server_add_handler (self->server, path, fault_handler_cb, fault,
+                           (GDestroyNotify) path_fault_free);
+}

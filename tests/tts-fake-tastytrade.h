@@ -102,6 +102,36 @@ char              *tts_fake_tastytrade_complete_authorization (TtsFakeTastytrade
                                                                gboolean           allow,
                                                                GError           **error);
 
+/* Holding answers: requests to @path (e.g. "/auth.html", "/oauth/token") are accepted and
+ * left unanswered until tts_fake_tastytrade_release(), which answers them as usual, as if
+ * they had just arrived (those whose client went away get nothing). Until then, or until
+ * the fake goes away, the client waits: a page that never loads, an exchange caught midway. */
+void               tts_fake_tastytrade_hold               (TtsFakeTastytrade  *self,
+                                                           const char         *path);
+void               tts_fake_tastytrade_release            (TtsFakeTastytrade  *self,
+                                                           const char         *path);
+/* How many requests to @path are being held now, their client still connected as far as
+ * the fake knows. */
+guint              tts_fake_tastytrade_get_held           (TtsFakeTastytrade  *self,
+                                                           const char         *path);
+
+/* Another page of the site: GET @path answers @body_html in the fake's layout, under
+ * @title. For tests of what the sign-in view does with links. */
+void               tts_fake_tastytrade_add_page           (TtsFakeTastytrade  *self,
+                                                           const char         *path,
+                                                           const char         *title,
+                                                           const char         *body_html);
+
+/* Fault injection on any path: the next @count requests to @path get this answer (status,
+ * content type, body) instead; later ones are answered as usual. Calling it again for the
+ * same path replaces the earlier fault. */
+void               tts_fake_tastytrade_fail_requests      (TtsFakeTastytrade  *self,
+                                                           const char         *path,
+                                                           guint               count,
+                                                           guint               status,
+                                                           const char         *content_type,
+                                                           const char         *body);
+
 /* Signal "request-finished" (TtsFakeRequest *) is emitted after each answer. */
 
 G_END_DECLS

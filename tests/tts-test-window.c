@@ -331,3 +331,76 @@ tts_test_window_assert_secrets_saved (TtsTestWindow *fixture)
   /* Exactly as the fetcher's scripts read them: KEY=value, unquoted. */
   g_assert_nonnull (strstr (contents, "\nTT_API_CLIENT_ID=" TTS_TEST_CLIENT_ID "\n"));
 }
+
+static gboolean
+window_finalized (TtsTestWindow *fixture)
+{
+  return fixture->window == NULL;
+}
+
+void
+tts_test_window_release_window (TtsTestWindow *fixture)
+{
+  TtsWindow *window = fixture->window;
+
+  g_assert_nonnull (window);
+  g_signal_handlers_disconnect_by_data (fixture->web_view, fixture);
+  fixture->web_view = NULL;
+  fixture->flow = NULL;
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  /* fixture->window turns NULL once the window is finalized. */
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &fixture->window);
+  g_object_unref (window);
+  tts_test_window_wait_until (fixture, window_finalized, "the window to be finalized");
+}
+
+void
+tts_test_window_open_window (TtsTestWindow *fixture,
+                             const char    *auth_uri)
+{
+  g_assert_null (fixture->window);
+
+  fixture->window = g_object_ref_sink (tts_window_new (NULL, FALSE,
+                                                       auth_uri != NULL ? auth_uri :
+                                                       tts_fake_tastytrade_get_auth_uri (fixture->fake),
+                                                       tts_fake_tastytrade_get_api_uri (fixture->fake),
+                                                       fixture->redirect_uri,
+                                                       fixture->folder));
+  fixture->flow = tts_window_get_flow (fixture->window);
+  tts_flow_set_network_timeouts (fixture->flow, 10, 1);
+  fixture->web_view = tts_signin_page_get_web_view (tts_window_get_signin_page (fixture->window));
+  fixture->loads_finished = 0;
+  g_clear_pointer (&fixture->last_loaded_uri, g_free);
+  g_signal_connect (fixture->web_view, "load-changed", G_CALLBACK (load_changed_cb), fixture);
+
+  gtk_window_present (GTK_WINDOW (fixture->window));
+}
+
+static void
+collect_visible_text (GtkWidget *widget,
+                      GString   *text)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+
+  if (GTK_IS_LABEL (widget) && gtk_label_get_text (GTK_LABEL (widget))[0] != '\0')
+    {
+      g_string_append (text, gtk_label_get_text (GTK_LABEL (widget)));
+      g_string_append_c (text, '\n');
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_visible_text (child, text);
+}
+
+char *
+tts_test_visible_text (GtkWidget *widget)
+{
+  GString *text = g_string_new (NULL);
+
+  collect_visible_text (widget, text);
+  return g_string_free (text, FALSE);
+}

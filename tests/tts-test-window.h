@@ -85,4 +85,13 @@ void     tts_test_window_assert_secrets_saved (TtsTestWindow *fixture);
 
 void     tts_test_remove_tree              (const char       *path);
 
+/* Lets the window go entirely (destroyed, last reference dropped, finalized: its web view
+ * and web processes with it); the test must open another before it ends. */
+void     tts_test_window_release_window    (TtsTestWindow    *fixture);
+/* A fresh window as set_up() makes it, on @auth_uri (NULL: the fake's sign-in page). */
+void     tts_test_window_open_window       (TtsTestWindow    *fixture,
+                                            const char       *auth_uri);
+/* The text of every label the user can see under @widget, one per line. */
+char    *tts_test_visible_text             (GtkWidget        *widget);
+
 G_END_DECLS

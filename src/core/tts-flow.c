@@ -66,10 +66,14 @@ static void
 set_state (TtsFlow      *self,
            TtsFlowState  state)
 {
+  g_autofree char *name = NULL;
+
   if (self->state == state)
     return;
 
-  g_debug ("Flow state: %s", g_enum_to_string (TTS_TYPE_FLOW_STATE, state));
+  /* g_enum_to_string() gives a new string each time. */
+  name = g_enum_to_string (TTS_TYPE_FLOW_STATE, state);
+  g_debug ("Flow state: %s", name);
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
@@ -116,14 +120,16 @@ static void
 fail (TtsFlow      *self,
       const GError *error)
 {
+  g_autofree char *state_name = NULL;
+
   g_assert (error != NULL);
 
   /* A cancelled step belongs to an attempt that reset() already ended. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  g_debug ("Flow failed in state %s: %s",
-           g_enum_to_string (TTS_TYPE_FLOW_STATE, self->state), error->message);
+  state_name = g_enum_to_string (TTS_TYPE_FLOW_STATE, self->state);
+  g_debug ("Flow failed in state %s: %s", state_name, error->message);
 
   g_cancellable_cancel (self->cancellable);
   stop_listening (self);

@@ -116,6 +116,18 @@ set_page (SoupServerMessage *msg,
                                     body, strlen (body));
 }
 
+/* One answer per connection, this one's or those libsoup makes itself (400 for a bad path).
+ * Besides, libsoup before 3.3 never releases an idle kept-alive connection that the client
+ * closes: every such knock on the port would cost a file descriptor until we stop. */
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+}
+
 static gboolean
 host_is_loopback (SoupServerMessage *msg)
 {
@@ -237,12 +249,53 @@ listen_on (TtsRedirectServer  *self,
   return soup_server_listen (self->server, socket_address, 0, error);
 }
 
+/* What soup_server_get_uris() gives, without the address it leaks in libsoup 3.2. */
+static GSList *
+listening_uris (SoupServer *server)
+{
+  /* transfer container: the sockets stay the server's */
+  g_autoptr(GSList) listeners = soup_server_get_listeners (server);
+  GSList *uris = NULL;
+
+  for (GSList *l = listeners; l != NULL; l = l->next)
+    {
+      g_autoptr(GSocketAddress) address = g_socket_get_local_address (l->data, NULL);
+      g_autofree char *host = NULL;
+      GInetSocketAddress *inet;
+
+      if (!G_IS_INET_SOCKET_ADDRESS (address))
+        continue;
+
+      inet = G_INET_SOCKET_ADDRESS (address);
+      host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+      uris = g_slist_prepend (uris, g_uri_build (G_URI_FLAGS_NONE, "http", NULL, host,
+                                                 g_inet_socket_address_get_port (inet),
+                                                 "/", NULL, NULL));
+    }
+
+  return g_slist_reverse (uris);
+}
+
 static guint
 listening_port (SoupServer *server)
 {
-  g_autoslist(GUri) uris = soup_server_get_uris (server);
+  g_autoslist(GUri) uris = listening_uris (server);
 
   return uris != NULL ? (guint) g_uri_get_port (uris->data) : 0;
+}
+
+/* Names the addresses really listened on: a missing IPv6 must show here. */
+static void
+log_listening (TtsRedirectServer *self)
+{
+  g_autoslist(GUri) uris = listening_uris (self->server);
+  g_autoptr(GString) hosts = g_string_new (NULL);
+
+  for (GSList *l = uris; l != NULL; l = l->next)
+    g_string_append_printf (hosts, "%s%s", hosts->len > 0 ? " and " : "", g_uri_get_host (l->data));
+
+  g_debug ("Redirect server listening on %s, port %u (sole owner: %s)",
+           hosts->str, self->port, self->owns_port ? "yes" : "no");
 }
 
 gboolean
@@ -261,6 +314,7 @@ tts_redirect_server_start (TtsRedirectServer  *self,
       /* No Server header: nothing tells a prober what answers here. */
       self->server = soup_server_new ("server-header", NULL, NULL);
       soup_server_add_handler (self->server, NULL, handle_request_cb, self, NULL);
+      g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), NULL);
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (families); i++)
@@ -300,8 +354,7 @@ tts_redirect_server_start (TtsRedirectServer  *self,
     }
 
   self->listening = TRUE;
-  g_debug ("Redirect server listening on port %u (sole owner: %s)",
-           self->port, self->owns_port ? "yes" : "no");
+  log_listening (self);
 
   return TRUE;
 }
@@ -339,4 +392,15 @@ tts_redirect_server_get_owns_port (TtsRedirectServer *self)
   g_return_val_if_fail (TTS_IS_REDIRECT_SERVER (self), FALSE);
 
   return self->owns_port;
+}
+
+GSList *
+tts_redirect_server_get_uris (TtsRedirectServer *self)
+{
+  g_return_val_if_fail (TTS_IS_REDIRECT_SERVER (self), NULL);
+
+  if (!self->listening)
+    return NULL;
+
+  return listening_uris (self->server);
 }

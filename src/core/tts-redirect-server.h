@@ -30,5 +30,8 @@ guint              tts_redirect_server_get_port       (TtsRedirectServer  *self)
 /* TRUE when no other program holds the port on any loopback family this machine has,
  * so a browser sent to the redirect URI can only reach us. */
 gboolean           tts_redirect_server_get_owns_port  (TtsRedirectServer  *self);
+/* Where it listens now, one GUri per address; NULL when not listening. Free with
+ * g_slist_free_full (uris, (GDestroyNotify) g_uri_unref). */
+GSList            *tts_redirect_server_get_uris       (TtsRedirectServer  *self);
 
 G_END_DECLS

@@ -167,6 +167,11 @@ sanitize_description (const char         *description,
   if (description == NULL)
     return NULL;
 
+  /* Tags are a web page's, not a sentence; and labels that read Pango markup would
+   * interpret them (or fail on a stray "&"). */
+  if (strpbrk (description, "<>&") != NULL)
+    return NULL;
+
   for (; secrets != NULL && *secrets != NULL; secrets++)
     {
       if (strstr (description, *secrets) != NULL)

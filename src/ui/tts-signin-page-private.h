@@ -15,4 +15,22 @@ WebKitWebView *tts_signin_page_get_web_view (TtsSigninPage *self);
 /* The host the page shows the user, e.g. "my.tastytrade.com". */
 const char    *tts_signin_page_get_host     (TtsSigninPage *self);
 
+/* Where pages meant for the user's browser go (https links that leave the sign-in,
+ * target=_blank, window.open()): gtk_show_uri() unless a test watches instead. */
+typedef void (*TtsSigninPageOpenFunc) (TtsSigninPage *self,
+                                       const char    *uri,
+                                       gpointer       user_data);
+
+void           tts_signin_page_set_open_func          (TtsSigninPage         *self,
+                                                       TtsSigninPageOpenFunc  func,
+                                                       gpointer               user_data);
+/* How long a page may take to start showing before the sign-in fails (30 s by default).
+ * A load already on its way gets the new time from now. */
+void           tts_signin_page_set_load_timeout       (TtsSigninPage         *self,
+                                                       guint                  milliseconds);
+/* Whether the load timeout is armed: only while a page is on its way. */
+gboolean       tts_signin_page_get_load_timeout_armed (TtsSigninPage         *self);
+/* How many navigations the view refused to load, since it was made. */
+guint          tts_signin_page_get_refused_count      (TtsSigninPage         *self);
+
 G_END_DECLS

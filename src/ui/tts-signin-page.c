@@ -10,32 +10,173 @@
 #include "tts-error.h"
 #include "tts-signin-page-private.h"
 
+/* How long a page may take to start showing (to commit) before the user is told. A
+ * connection that works commits a login page within a few seconds, even on a slow mobile
+ * link; 30 s also outlasts TCP's retries of a lost SYN (1 + 2 + 4 + 8 s) and matches the
+ * token client's own timeout, so a flaky network gets one consistent grace period. Only
+ * the wait for the first bytes counts: once the page shows, its slow images or scripts
+ * never pull it away from someone typing their password. */
+#define DEFAULT_LOAD_TIMEOUT_MS (30 * 1000)
+
 struct _TtsSigninPage
 {
-  TtsPage         parent_instance;
+  TtsPage                parent_instance;
 
-  GtkOverlay     *overlay;
-  GtkImage       *security_image;
-  GtkLabel       *host_label;
-  GtkProgressBar *progress_bar;
+  GtkOverlay            *overlay;
+  GtkImage              *security_image;
+  GtkLabel              *host_label;
+  GtkProgressBar        *progress_bar;
 
-  WebKitWebView  *web_view;
-  TtsFlow        *flow;
-  char           *host;
+  WebKitWebView         *web_view;
+  TtsFlow               *flow;
+  char                  *host;
+
+  /* The authorization page's origin: the only one the main frame may show. */
+  GUri                  *home;
+  /* Whether a page of this attempt has been shown yet. */
+  gboolean               committed;
+
+  guint                  load_timeout_ms;
+  guint                  load_timeout_id;
+
+  guint                  refused;
+  TtsSigninPageOpenFunc  open_func;
+  gpointer               open_data;
 };
 
 G_DEFINE_FINAL_TYPE (TtsSigninPage, tts_signin_page, TTS_TYPE_PAGE)
 
+static void
+fail_flow (TtsSigninPage *self,
+           TtsErrorCode   code,
+           const char    *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (TTS_ERROR, code, message);
+
+  /* Only the sign-in needs the page: a hiccup of the blank view during the exchange must
+   * not end an attempt that is going well. */
+  if (self->flow != NULL && tts_flow_get_state (self->flow) == TTS_FLOW_STATE_AUTHORIZING)
+    tts_flow_fail (self->flow, error);
+}
+
+/* Origins */
+
+static int
+effective_port (GUri *uri)
+{
+  int port = g_uri_get_port (uri);
+
+  if (port != -1)
+    return port;
+  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0)
+    return 443;
+  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0)
+    return 80;
+  return -1;
+}
+
+/* Scheme, host and port, parsed, never compared as strings. */
 static gboolean
-decide_policy_cb (TtsSigninPage            *self,
-                  WebKitPolicyDecision     *decision,
-                  WebKitPolicyDecisionType  type)
+same_origin (GUri *a,
+             GUri *b)
+{
+  const char *host_a = g_uri_get_host (a);
+  const char *host_b = g_uri_get_host (b);
+
+  return host_a != NULL && host_b != NULL && host_a[0] != '\0' &&
+         g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) == 0 &&
+         g_ascii_strcasecmp (host_a, host_b) == 0 &&
+         effective_port (a) == effective_port (b);
+}
+
+/* Whether the view may show @uri: the authorization page's origin, or our own listener's
+ * page after the redirect, when nobody else can answer on that port. */
+static gboolean
+may_show (TtsSigninPage *self,
+          GUri          *uri)
+{
+  g_autoptr(GUri) redirect = NULL;
+
+  if (self->home != NULL && same_origin (uri, self->home))
+    return TRUE;
+
+  if (self->flow == NULL || !tts_flow_get_listener_owns_port (self->flow))
+    return FALSE;
+
+  redirect = g_uri_parse (tts_environment_get_redirect_uri (tts_flow_get_environment (self->flow)),
+                          G_URI_FLAGS_NONE, NULL);
+  return redirect != NULL && same_origin (uri, redirect);
+}
+
+static void
+open_in_browser (TtsSigninPage *self,
+                 const char    *uri)
+{
+  GtkRoot *root;
+
+  if (self->open_func != NULL)
+    {
+      self->open_func (self, uri, self->open_data);
+      return;
+    }
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+}
+
+static void
+tell_refused (TtsSigninPage *self,
+              GUri          *uri)
+{
+  const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  g_autofree char *message = NULL;
+
+  self->refused++;
+  /* The host only: the rest of an address may carry anything. */
+  g_debug ("Refused to open a page of %s", host != NULL ? host : "(no host)");
+
+  if (host != NULL && host[0] != '\0')
+    /* Translators: %s is the host name of a web site, e.g. “www.example.com” */
+    message = g_strdup_printf (_("%s is not part of the sign-in, so it was not opened."), host);
+  else
+    message = g_strdup (_("That link is not part of the sign-in, so it was not opened."));
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", message);
+}
+
+/* A page that leaves the sign-in: secure web pages go to the user's browser, where they
+ * can see and judge the address; anything else (plain http, mailto:, file:…) goes nowhere. */
+static void
+leave_view (TtsSigninPage *self,
+            const char    *uri)
+{
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+
+  if (parsed != NULL && g_uri_get_host (parsed) != NULL &&
+      g_ascii_strcasecmp (g_uri_get_scheme (parsed), "https") == 0)
+    open_in_browser (self, uri);
+  else
+    tell_refused (self, parsed);
+}
+
+/* Policy
+ *
+ * WebKitGTK 6.0 does not say which frame a navigation is for: a third-party frame of the
+ * login page (a captcha) loads exactly like the page itself would, so frames cannot be
+ * restricted up front without breaking them. Two checks instead:
+ *  - before any request, what a person starts (a link, a form) towards another origin never
+ *    loads in the view, whatever the frame;
+ *  - before anything is shown, a main-frame document from another origin is refused (the
+ *    response decision does say whether it is the main frame). Scripts and server redirects
+ *    are caught there. */
+
+static gboolean
+decide_navigation (TtsSigninPage            *self,
+                   WebKitPolicyDecision     *decision,
+                   WebKitPolicyDecisionType  type)
 {
   WebKitNavigationAction *action;
+  g_autoptr(GUri) parsed = NULL;
   const char *uri;
-
-  if (type == WEBKIT_POLICY_DECISION_TYPE_RESPONSE)
-    return FALSE;
 
   action = webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
   uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
@@ -51,30 +192,180 @@ decide_policy_cb (TtsSigninPage            *self,
    * never in the window where they type their password. */
   if (type == WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION)
     {
-      g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
-
-      if (parsed != NULL && g_ascii_strcasecmp (g_uri_get_scheme (parsed), "https") == 0)
-        {
-          GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-          gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
-        }
+      leave_view (self, uri);
       webkit_policy_decision_ignore (decision);
       return TRUE;
     }
 
-  return FALSE;
+  parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  if (parsed != NULL && may_show (self, parsed))
+    return FALSE;
+
+  switch (webkit_navigation_action_get_navigation_type (action))
+    {
+    case WEBKIT_NAVIGATION_TYPE_LINK_CLICKED:
+      leave_view (self, uri);
+      webkit_policy_decision_ignore (decision);
+      return TRUE;
+
+    case WEBKIT_NAVIGATION_TYPE_FORM_SUBMITTED:
+    case WEBKIT_NAVIGATION_TYPE_FORM_RESUBMITTED:
+      /* A form may carry the password: it never goes to another site, nor to the browser. */
+      tell_refused (self, parsed);
+      webkit_policy_decision_ignore (decision);
+      return TRUE;
+
+    case WEBKIT_NAVIGATION_TYPE_BACK_FORWARD:
+    case WEBKIT_NAVIGATION_TYPE_RELOAD:
+    case WEBKIT_NAVIGATION_TYPE_OTHER:
+    default:
+      /* Perhaps a frame: the response decision stops it if it is the main frame. */
+      return FALSE;
+    }
+}
+
+static gboolean
+decide_response (TtsSigninPage                *self,
+                 WebKitResponsePolicyDecision *decision)
+{
+  const char *uri = webkit_uri_request_get_uri (webkit_response_policy_decision_get_request (decision));
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *message = NULL;
+
+  /* Nothing is downloaded from the sign-in. */
+  if (!webkit_response_policy_decision_is_mime_type_supported (decision))
+    {
+      tell_refused (self, parsed);
+      webkit_policy_decision_ignore (WEBKIT_POLICY_DECISION (decision));
+      return TRUE;
+    }
+
+  if (!webkit_response_policy_decision_is_main_frame_main_resource (decision))
+    return FALSE;
+
+  /* about:blank between attempts. */
+  if (parsed != NULL && g_ascii_strcasecmp (g_uri_get_scheme (parsed), "about") == 0)
+    return FALSE;
+  if (parsed != NULL && may_show (self, parsed))
+    return FALSE;
+
+  webkit_policy_decision_ignore (WEBKIT_POLICY_DECISION (decision));
+
+  /* Before any page of the sign-in showed, the view would stay blank: say why. */
+  if (!self->committed)
+    {
+      self->refused++;
+      /* Translators: %s is the host name of a web site, e.g. “www.example.com” */
+      message = g_strdup_printf (_("The sign-in page sent this window to %s, which is not part of the sign-in, so it was not shown."),
+                                 parsed != NULL && g_uri_get_host (parsed) != NULL ?
+                                 g_uri_get_host (parsed) : uri);
+      fail_flow (self, TTS_ERROR_PAGE_LOAD_FAILED, message);
+      return TRUE;
+    }
+
+  tell_refused (self, parsed);
+  return TRUE;
+}
+
+static gboolean
+decide_policy_cb (TtsSigninPage            *self,
+                  WebKitPolicyDecision     *decision,
+                  WebKitPolicyDecisionType  type)
+{
+  switch (type)
+    {
+    case WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION:
+    case WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION:
+      return decide_navigation (self, decision, type);
+
+    case WEBKIT_POLICY_DECISION_TYPE_RESPONSE:
+      return decide_response (self, WEBKIT_RESPONSE_POLICY_DECISION (decision));
+
+    default:
+      return FALSE;
+    }
+}
+
+/* window.open(): never a second view. Secure pages go to the browser, as target=_blank
+ * links do; nothing opens otherwise. */
+static GtkWidget *
+create_cb (TtsSigninPage          *self,
+           WebKitNavigationAction *action)
+{
+  const char *uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
+
+  if (self->flow == NULL || !tts_flow_handle_navigation (self->flow, uri))
+    leave_view (self, uri);
+
+  return NULL;
+}
+
+/* Load timeout: armed only while a page is on its way, so that a loaded login page costs
+ * no wake-ups. */
+
+static void
+disarm_load_timeout (TtsSigninPage *self)
+{
+  g_clear_handle_id (&self->load_timeout_id, g_source_remove);
+}
+
+static gboolean
+load_timeout_cb (gpointer user_data)
+{
+  TtsSigninPage *self = user_data;
+  g_autofree char *message = NULL;
+
+  self->load_timeout_id = 0;
+  g_debug ("The sign-in page did not load within %u ms", self->load_timeout_ms);
+
+  /* Translators: %s is the host name of the sign-in page, e.g. “my.tastytrade.com” */
+  message = g_strdup_printf (_("The sign-in page at %s took too long to load."),
+                             self->host != NULL ? self->host : "tastytrade");
+  webkit_web_view_stop_loading (self->web_view);
+  fail_flow (self, TTS_ERROR_PAGE_LOAD_FAILED, message);
+
+  return G_SOURCE_REMOVE;
 }
 
 static void
-fail_flow (TtsSigninPage *self,
-           TtsErrorCode   code,
-           const char    *message)
+arm_load_timeout (TtsSigninPage *self)
 {
-  g_autoptr(GError) error = g_error_new_literal (TTS_ERROR, code, message);
+  disarm_load_timeout (self);
+  self->load_timeout_id = g_timeout_add (self->load_timeout_ms, load_timeout_cb, self);
+  g_source_set_name_by_id (self->load_timeout_id, "[tastytrade-setup] sign-in load timeout");
+}
 
-  if (self->flow != NULL)
-    tts_flow_fail (self->flow, error);
+static void
+load_changed_cb (TtsSigninPage   *self,
+                 WebKitLoadEvent  event)
+{
+  const char *uri = webkit_web_view_get_uri (self->web_view);
+
+  switch (event)
+    {
+    case WEBKIT_LOAD_STARTED:
+      /* A navigation within the page (a form sent); tts_signin_page_load() armed it for
+       * the first page already, as the request may be out before this arrives. about:blank
+       * between attempts is no page the user waits for. */
+      if (self->load_timeout_id == 0 && uri != NULL && !g_str_has_prefix (uri, "about:"))
+        arm_load_timeout (self);
+      break;
+
+    case WEBKIT_LOAD_COMMITTED:
+      if (uri != NULL && !g_str_has_prefix (uri, "about:"))
+        self->committed = TRUE;
+      disarm_load_timeout (self);
+      break;
+
+    case WEBKIT_LOAD_FINISHED:
+      disarm_load_timeout (self);
+      break;
+
+    case WEBKIT_LOAD_REDIRECTED:
+    default:
+      /* One deadline for the whole chain of redirects. */
+      break;
+    }
 }
 
 static gboolean
@@ -84,6 +375,8 @@ load_failed_cb (TtsSigninPage   *self,
                 GError          *error)
 {
   g_autofree char *message = NULL;
+
+  disarm_load_timeout (self);
 
   /* Our own decide-policy stopped the load of the redirect: that is success. */
   if (g_error_matches (error, WEBKIT_NETWORK_ERROR, WEBKIT_NETWORK_ERROR_CANCELLED) ||
@@ -106,6 +399,8 @@ load_failed_with_tls_errors_cb (TtsSigninPage        *self,
   g_autoptr(GUri) parsed = g_uri_parse (failing_uri, G_URI_FLAGS_NONE, NULL);
   g_autofree char *message = NULL;
 
+  disarm_load_timeout (self);
+
   /* There is deliberately no way to continue anyway. */
   message = g_strdup_printf (_("The identity of %s could not be verified, so its page was not shown."),
                              parsed != NULL && g_uri_get_host (parsed) != NULL ?
@@ -120,6 +415,7 @@ web_process_terminated_cb (TtsSigninPage                     *self,
                            WebKitWebProcessTerminationReason  reason)
 {
   g_debug ("Web process terminated, reason %d", (int) reason);
+  disarm_load_timeout (self);
   fail_flow (self, TTS_ERROR_PAGE_LOAD_FAILED, _("The sign-in page stopped working."));
 }
 
@@ -169,8 +465,10 @@ tts_signin_page_dispose (GObject *object)
 {
   TtsSigninPage *self = (TtsSigninPage *) object;
 
+  disarm_load_timeout (self);
   g_clear_object (&self->flow);
   g_clear_pointer (&self->host, g_free);
+  g_clear_pointer (&self->home, g_uri_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_SIGNIN_PAGE);
   self->web_view = NULL;
 
@@ -197,17 +495,24 @@ static void
 tts_signin_page_init (TtsSigninPage *self)
 {
   g_autoptr(WebKitNetworkSession) session = NULL;
+  g_autoptr(WebKitWebContext) context = NULL;
   WebKitSettings *settings;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   tts_page_set_title (TTS_PAGE (self), _("Sign In to tastytrade"));
+  self->load_timeout_ms = DEFAULT_LOAD_TIMEOUT_MS;
 
   /* Nothing of the sign-in (cookies, cache) is written to disk, and a bad certificate
    * is a failure, never a question. This is the view that is shown. */
   session = webkit_network_session_new_ephemeral ();
   webkit_network_session_set_tls_errors_policy (session, WEBKIT_TLS_ERRORS_POLICY_FAIL);
+  /* A process pool of its own: with the view go all its web processes (also the spare
+   * and cached ones WebKit keeps in a shared pool) and the network process that held
+   * the session's cookies in memory. */
+  context = webkit_web_context_new ();
   self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
+                                 "web-context", context,
                                  "network-session", session,
                                  "hexpand", TRUE,
                                  "vexpand", TRUE,
@@ -218,6 +523,10 @@ tts_signin_page_init (TtsSigninPage *self)
 
   g_signal_connect_object (self->web_view, "decide-policy",
                            G_CALLBACK (decide_policy_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->web_view, "create",
+                           G_CALLBACK (create_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->web_view, "load-changed",
+                           G_CALLBACK (load_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->web_view, "load-failed",
                            G_CALLBACK (load_failed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->web_view, "load-failed-with-tls-errors",
@@ -251,7 +560,11 @@ tts_signin_page_load (TtsSigninPage *self,
   g_return_if_fail (TTS_IS_SIGNIN_PAGE (self));
   g_return_if_fail (uri != NULL);
 
+  g_clear_pointer (&self->home, g_uri_unref);
+  self->home = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  self->committed = FALSE;
   webkit_web_view_load_uri (self->web_view, uri);
+  arm_load_timeout (self);
   uri_changed_cb (self);
 }
 
@@ -260,6 +573,7 @@ tts_signin_page_unload (TtsSigninPage *self)
 {
   g_return_if_fail (TTS_IS_SIGNIN_PAGE (self));
 
+  disarm_load_timeout (self);
   webkit_web_view_stop_loading (self->web_view);
   webkit_web_view_load_uri (self->web_view, "about:blank");
 }
@@ -274,4 +588,43 @@ const char *
 tts_signin_page_get_host (TtsSigninPage *self)
 {
   return self->host;
+}
+
+void
+tts_signin_page_set_open_func (TtsSigninPage         *self,
+                               TtsSigninPageOpenFunc  func,
+                               gpointer               user_data)
+{
+  g_return_if_fail (TTS_IS_SIGNIN_PAGE (self));
+
+  self->open_func = func;
+  self->open_data = user_data;
+}
+
+void
+tts_signin_page_set_load_timeout (TtsSigninPage *self,
+                                  guint          milliseconds)
+{
+  g_return_if_fail (TTS_IS_SIGNIN_PAGE (self));
+  g_return_if_fail (milliseconds > 0);
+
+  self->load_timeout_ms = milliseconds;
+  if (self->load_timeout_id != 0)
+    arm_load_timeout (self);
+}
+
+gboolean
+tts_signin_page_get_load_timeout_armed (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), FALSE);
+
+  return self->load_timeout_id != 0;
+}
+
+guint
+tts_signin_page_get_refused_count (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), 0);
+
+  return self->refused;
 }
