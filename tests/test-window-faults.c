@@ -821,6 +821,44 @@ test_verification_fails (Fixture       *fixture,
   tts_test_window_assert_secrets_saved (fixture);
 }
 
+/* The text of every label under @widget, shown or not, one per line. */
+static char *
+label_texts (GtkWidget *widget)
+{
+  GString *text = g_string_new (NULL);
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+
+  g_ptr_array_add (stack, widget);
+  while (stack->len > 0)
+    {
+      GtkWidget *current = g_ptr_array_steal_index (stack, stack->len - 1);
+
+      if (GTK_IS_LABEL (current))
+        g_string_append_printf (text, "%s\n", gtk_label_get_text (GTK_LABEL (current)));
+      for (GtkWidget *child = gtk_widget_get_first_child (current);
+           child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        g_ptr_array_add (stack, child);
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+/* Error messages can quote tastytrade's words: the page shows them as text, never markup. */
+static void
+test_error_text_is_not_markup (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  TtsProgressPage *page = tts_window_get_progress_page (fixture->window);
+  g_autoptr(GError) error = g_error_new_literal (TTS_ERROR, TTS_ERROR_AUTHORIZATION_FAILED,
+                                                 "tastytrade said: “Fish & <b>chips</b>”.");
+  g_autofree char *text = NULL;
+
+  tts_progress_page_show (page, TTS_FLOW_STATE_FAILED, error);
+  text = label_texts (GTK_WIDGET (page));
+  g_assert_nonnull (strstr (text, "tastytrade said: “Fish & <b>chips</b>”."));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -842,6 +880,7 @@ main (int   argc,
   ADD ("close-mid-exchange", test_close_mid_exchange, NULL);
   ADD ("verification-fails/401", test_verification_fails, &unauthorized);
   ADD ("verification-fails/403", test_verification_fails, &forbidden);
+  ADD ("error-text-is-not-markup", test_error_text_is_not_markup, NULL);
 
 #undef ADD
 

@@ -59,6 +59,7 @@ tts_progress_page_show (TtsProgressPage *self,
 {
   const char *title;
   const char *description;
+  g_autofree char *markup = NULL;
   gboolean failed = state == TTS_FLOW_STATE_FAILED;
 
   g_return_if_fail (TTS_IS_PROGRESS_PAGE (self));
@@ -93,7 +94,9 @@ tts_progress_page_show (TtsProgressPage *self,
     }
 
   adw_status_page_set_title (self->status_page, title);
-  adw_status_page_set_description (self->status_page, description);
+  /* The description is markup, and messages may quote tastytrade's own words. */
+  markup = description != NULL ? g_markup_escape_text (description, -1) : NULL;
+  adw_status_page_set_description (self->status_page, markup);
   adw_status_page_set_icon_name (self->status_page, failed ? "dialog-warning-symbolic" : NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), !failed);
   gtk_spinner_set_spinning (self->spinner, !failed);
