@@ -234,9 +234,10 @@ handle_request_cb (SoupServer        *server,
     set_page (msg, SOUP_STATUS_OK, _("Signed In"),
               _("You can close this page. Tastytrade API Setup continues in its own window."));
   else
-    set_page (msg, SOUP_STATUS_BAD_REQUEST, _("Request Not Expected"),
-              _("Tastytrade API Setup was not waiting for this sign-in. "
-                "Start the sign-in again from its window."));
+    /* Also what a denied or failed sign-in ends on: the window tells which. */
+    set_page (msg, SOUP_STATUS_BAD_REQUEST, _("Not Signed In"),
+              _("This did not complete the sign-in. Go back to the Tastytrade API Setup "
+                "window: it says what happened and what to do next."));
 }
 
 static gboolean
