@@ -7,6 +7,7 @@
 #   build-aux/dev.sh sanitize     the test suite again, built with AddressSanitizer and UBSan
 #   build-aux/dev.sh fuzz         the parsers under libFuzzer (clang) for a bounded time each, in
 #                                 _build-fuzz; TTS_FUZZ_SECONDS=N sets the time (default 20)
+#   build-aux/dev.sh bench [RUNS] the real program timed against a baseline window, headless
 #   build-aux/dev.sh screenshots  retake the AppStream screenshots in data/screenshots
 set -euo pipefail
 
@@ -118,6 +119,13 @@ MSG
     meson test -C "$top/_build-fuzz" --suite fuzz --print-errorlogs "$@"
     ;;
 
+  bench)
+    ensure_packages
+    build_into "$build"
+    xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
+      python3 "$top/build-aux/bench.py" "$build" "$@"
+    ;;
+
   screenshots)
     ensure_packages xdotool imagemagick
     build_into "$build"
@@ -125,7 +133,7 @@ MSG
     ;;
 
   *)
-    say "usage: build-aux/dev.sh run|test|demo|sanitize|fuzz|screenshots [ARGS]"
+    say "usage: build-aux/dev.sh run|test|demo|sanitize|fuzz|bench|screenshots [ARGS]"
     exit 2
     ;;
 esac
