@@ -272,17 +272,6 @@ begin (Fixture *fixture)
 
 /* Helpers for the failure rows of issue 4 */
 
-static gboolean
-ipv6_loopback_works (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-
-  return socket != NULL && g_socket_bind (socket, address, FALSE, NULL);
-}
-
 /* The state of the authorization request under way. */
 static char *
 flow_state (Fixture *fixture)
@@ -370,26 +359,12 @@ drain_main_context (void)
     g_main_context_iteration (NULL, FALSE);
 }
 
-/* Nothing listens on @port on either loopback. */
+/* Nothing listens on @port on either loopback, once pending stops have run. */
 static void
 assert_port_closed (guint port)
 {
-  static const GSocketFamily families[] = { G_SOCKET_FAMILY_IPV4, G_SOCKET_FAMILY_IPV6 };
-
   drain_main_context ();
-  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GBytes) reply = NULL;
-
-      if (families[i] == G_SOCKET_FAMILY_IPV6 && !ipv6_loopback_works ())
-        continue;
-
-      reply = tts_test_probe_send (families[i], port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
-                                   -1, TTS_TEST_PROBE_NONE, &error);
-      g_assert_null (reply);
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
-    }
+  tts_test_assert_port_closed (port);
 }
 
 /* Our listener answers on every loopback this machine has. */
@@ -403,7 +378,7 @@ assert_port_listening (guint port)
       g_autoptr(GError) error = NULL;
       g_autoptr(GBytes) reply = NULL;
 
-      if (families[i] == G_SOCKET_FAMILY_IPV6 && !ipv6_loopback_works ())
+      if (families[i] == G_SOCKET_FAMILY_IPV6 && !tts_test_ipv6_loopback_works ())
         continue;
 
       reply = tts_test_probe_send (families[i], port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
@@ -732,7 +707,7 @@ test_navigation_when_port_taken (Fixture       *fixture,
   g_autofree char *location = NULL;
   g_autofree char *lookalike = NULL;
 
-  if ((held_on & HELD_ON_IPV6) && !ipv6_loopback_works ())
+  if ((held_on & HELD_ON_IPV6) && !tts_test_ipv6_loopback_works ())
     {
       g_test_skip ("No IPv6 loopback on this machine");
       return;
@@ -993,7 +968,7 @@ test_probe_learns_nothing (Fixture       *fixture,
   g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) forbidden = g_ptr_array_new ();
   GSocketFamily families[2] = { G_SOCKET_FAMILY_IPV4, G_SOCKET_FAMILY_IPV6 };
-  guint n_families = ipv6_loopback_works () ? 2 : 1;
+  guint n_families = tts_test_ipv6_loopback_works () ? 2 : 1;
 
   begin (fixture);
   state = flow_state (fixture);
@@ -1290,7 +1265,7 @@ test_soak (Fixture       *fixture,
   soak.rand = g_rand_new_with_seed (seed);
   soak.state = state;
   soak.to_send = 1000;
-  soak.ipv6 = ipv6_loopback_works ();
+  soak.ipv6 = tts_test_ipv6_loopback_works ();
 
   start = g_get_monotonic_time ();
   soak_send (&soak);
@@ -1610,7 +1585,7 @@ test_no_ipv6 (void)
   g_log_set_handler ("tts-core", G_LOG_LEVEL_DEBUG, collect_debug_cb, NULL);
 
   enter_ipv4_only_namespace ();
-  g_assert_false (ipv6_loopback_works ());
+  g_assert_false (tts_test_ipv6_loopback_works ());
 
   /* The listener alone: 127.0.0.1 only, and the missing ::1 is no reason to share. */
   server = tts_redirect_server_new (0);

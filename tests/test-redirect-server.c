@@ -125,18 +125,6 @@ uri_for (TtsRedirectServer *server,
   return g_strdup_printf ("http://%s:%u%s", host, tts_redirect_server_get_port (server), path_and_query);
 }
 
-static gboolean
-ipv6_loopback_works (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-
-  return socket != NULL && g_socket_bind (socket, address, FALSE, NULL);
-}
-
-/* Holds @port on one loopback family, as another program would. */
 static void
 test_accepts_redirect (Fixture       *fixture,
                        gconstpointer  data)
@@ -243,7 +231,7 @@ test_both_families (Fixture       *fixture,
   g_autofree char *v6 = NULL;
   Reply reply = { 0 };
 
-  if (!ipv6_loopback_works ())
+  if (!tts_test_ipv6_loopback_works ())
     {
       g_test_skip ("No IPv6 loopback on this machine");
       return;
@@ -272,7 +260,7 @@ test_port_held_on_ipv4 (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   gboolean started = tts_redirect_server_start (server, &error);
 
-  if (ipv6_loopback_works ())
+  if (tts_test_ipv6_loopback_works ())
     {
       /* Listening on ::1 only: the embedded view must catch the redirect itself. */
       g_assert_no_error (error);
@@ -292,7 +280,7 @@ test_port_held_on_both (Fixture       *fixture,
 {
   g_autoptr(GSocket) other4 = tts_test_occupy_port (G_SOCKET_FAMILY_IPV4, 0);
   guint port = tts_test_socket_port (other4);
-  g_autoptr(GSocket) other6 = ipv6_loopback_works () ?
+  g_autoptr(GSocket) other6 = tts_test_ipv6_loopback_works () ?
                               tts_test_occupy_port (G_SOCKET_FAMILY_IPV6, port) : NULL;
   g_autoptr(TtsRedirectServer) server = tts_redirect_server_new (port);
   g_autoptr(GError) error = NULL;
@@ -315,7 +303,7 @@ test_port_held_on_ipv6 (Fixture       *fixture,
   Reply reply = { 0 };
   guint port;
 
-  if (!ipv6_loopback_works ())
+  if (!tts_test_ipv6_loopback_works ())
     {
       g_test_skip ("No IPv6 loopback on this machine");
       return;
@@ -351,7 +339,7 @@ static void
 assert_listens_on_loopback_only (TtsRedirectServer *server)
 {
   g_autoslist(GUri) uris = tts_redirect_server_get_uris (server);
-  guint expected = ipv6_loopback_works () ? 2 : 1;
+  guint expected = tts_test_ipv6_loopback_works () ? 2 : 1;
 
   g_assert_cmpuint (g_slist_length (uris), ==, expected);
   for (GSList *l = uris; l != NULL; l = l->next)
@@ -364,26 +352,6 @@ assert_listens_on_loopback_only (TtsRedirectServer *server)
       g_assert_true (g_inet_address_get_is_loopback (address));
       g_assert_cmpstr (g_uri_get_scheme (l->data), ==, "http");
       g_assert_cmpint (g_uri_get_port (l->data), ==, (int) tts_redirect_server_get_port (server));
-    }
-}
-
-static void
-assert_port_closed (guint port)
-{
-  static const GSocketFamily families[] = { G_SOCKET_FAMILY_IPV4, G_SOCKET_FAMILY_IPV6 };
-
-  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GBytes) reply = NULL;
-
-      if (families[i] == G_SOCKET_FAMILY_IPV6 && !ipv6_loopback_works ())
-        continue;
-
-      reply = tts_test_probe_send (families[i], port, "GET / HTTP/1.1\r\n\r\n", -1,
-                                   TTS_TEST_PROBE_NONE, &error);
-      g_assert_null (reply);
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
     }
 }
 
@@ -401,7 +369,7 @@ test_loopback_only (Fixture       *fixture,
   server = tts_redirect_server_new (port);
   g_signal_connect (server, "redirect", G_CALLBACK (redirect_cb), fixture);
   g_assert_null (tts_redirect_server_get_uris (server));
-  assert_port_closed (port);
+  tts_test_assert_port_closed (port);
 
   for (guint round = 0; round < 2; round++)
     {
@@ -412,7 +380,7 @@ test_loopback_only (Fixture       *fixture,
       tts_redirect_server_stop (server);
       g_assert_false (tts_redirect_server_is_listening (server));
       g_assert_null (tts_redirect_server_get_uris (server));
-      assert_port_closed (port);
+      tts_test_assert_port_closed (port);
     }
 
   g_assert_cmpuint (fixture->queries->len, ==, 0);

@@ -19,6 +19,7 @@
 #include "tts-error.h"
 #include "tts-secrets-file.h"
 #include "tts-secrets-file-private.h"
+#include "tts-test-python-dotenv.h"
 
 #define CLIENT_ID     "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 #define CLIENT_SECRET "s3cr3t with space & #hash"
@@ -1268,82 +1269,6 @@ test_backup_hard_link (Fixture       *fixture,
 
 /* ---- values a dotenv parser could misread ---- */
 
-/* Prints every binding python-dotenv reads, hex-encoded so any byte survives. */
-static const char python_script[] =
-  "import sys, dotenv\n"
-  "for k, v in dotenv.dotenv_values(sys.argv[1]).items():\n"
-  "    print(k.encode().hex(), '-' if v is None else 'v' + v.encode().hex())\n";
-
-static gboolean
-python_dotenv_available (void)
-{
-  g_autofree char *python = g_find_program_in_path ("python3");
-  const char *argv[] = { NULL, "-c", "import dotenv", NULL };
-  int status = -1;
-
-  if (python == NULL)
-    return FALSE;
-
-  argv[0] = python;
-  if (!g_spawn_sync (NULL, (char **) argv, NULL,
-                     G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                     NULL, NULL, NULL, NULL, &status, NULL))
-    return FALSE;
-
-  return g_spawn_check_wait_status (status, NULL);
-}
-
-static char *
-hex_decode (const char *hex)
-{
-  gsize len = strlen (hex);
-  char *out = g_malloc (len / 2 + 1);
-
-  g_assert_cmpuint (len % 2, ==, 0);
-  for (gsize i = 0; i < len / 2; i++)
-    out[i] = (char) (g_ascii_xdigit_value (hex[2 * i]) * 16
-                     + g_ascii_xdigit_value (hex[2 * i + 1]));
-  out[len / 2] = '\0';
-
-  return out;
-}
-
-/* What python-dotenv reads from @path: key → value, NULL for a key without one. */
-static GHashTable *
-python_read (const char *path)
-{
-  g_autofree char *python = g_find_program_in_path ("python3");
-  const char *argv[] = { python, "-c", python_script, path, NULL };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_auto(GStrv) lines = NULL;
-  GHashTable *values;
-  int status = -1;
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT,
-                               NULL, NULL, &out, &err, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("python-dotenv failed: %s", err);
-
-  values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  lines = g_strsplit (out, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) fields = NULL;
-
-      if (lines[i][0] == '\0')
-        continue;
-      fields = g_strsplit (lines[i], " ", 2);
-      g_assert_nonnull (fields[1]);
-      g_hash_table_insert (values, hex_decode (fields[0]),
-                           fields[1][0] == 'v' ? hex_decode (fields[1] + 1) : NULL);
-    }
-
-  return values;
-}
-
 /* Each save rewrites the previous save's values in place, so odd old values are covered too. */
 static void
 test_python_values (Fixture       *fixture,
@@ -1366,7 +1291,7 @@ test_python_values (Fixture       *fixture,
   };
   g_autofree char *path = child_path (fixture, ".secrets");
 
-  if (!python_dotenv_available ())
+  if (!tts_test_python_dotenv_available ())
     {
       g_test_skip ("python3 with the dotenv module is not installed");
       return;
@@ -1385,7 +1310,7 @@ test_python_values (Fixture       *fixture,
       g_assert_true (tts_secrets_file_save (file, triple[0], triple[1], triple[2], NULL, &error));
       g_assert_no_error (error);
 
-      read = python_read (path);
+      read = tts_test_python_dotenv_read (path);
       g_assert_cmpuint (g_hash_table_size (read), ==, 3);
       for (guint k = 0; k < 3; k++)
         {
@@ -1489,9 +1414,9 @@ test_existing_everything (Fixture       *fixture,
   g_assert_cmpstr (listing, ==, ".secrets,.secrets.backup");
 
   /* The user's scripts read every other key as before, and ours. */
-  if (python_dotenv_available ())
+  if (tts_test_python_dotenv_available ())
     {
-      g_autoptr(GHashTable) read = python_read (path);
+      g_autoptr(GHashTable) read = tts_test_python_dotenv_read (path);
 
       g_assert_cmpuint (g_hash_table_size (read), ==, 8);
       g_assert_cmpstr (g_hash_table_lookup (read, "OTHER_KEY"), ==, "keep-me");

@@ -276,3 +276,34 @@ tts_test_count_open_fds (void)
   /* Not the one the listing itself used. */
   return count - 1;
 }
+
+gboolean
+tts_test_ipv6_loopback_works (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+
+  return socket != NULL && g_socket_bind (socket, address, FALSE, NULL);
+}
+
+void
+tts_test_assert_port_closed (guint port)
+{
+  static const GSocketFamily families[] = { G_SOCKET_FAMILY_IPV4, G_SOCKET_FAMILY_IPV6 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) reply = NULL;
+
+      if (families[i] == G_SOCKET_FAMILY_IPV6 && !tts_test_ipv6_loopback_works ())
+        continue;
+
+      reply = tts_test_probe_send (families[i], port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                                   -1, TTS_TEST_PROBE_NONE, &error);
+      g_assert_null (reply);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+    }
+}

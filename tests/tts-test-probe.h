@@ -42,6 +42,11 @@ guint     tts_test_probe_status      (GBytes              *reply);
 gboolean  tts_test_probe_contains    (GBytes              *reply,
                                       const char          *needle);
 
+/* Whether this machine has a usable ::1. */
+gboolean  tts_test_ipv6_loopback_works (void);
+/* Fails the test unless connecting to @port is refused on every loopback this machine has. */
+void      tts_test_assert_port_closed  (guint                port);
+
 /* How many file descriptors this process has open now. */
 guint     tts_test_count_open_fds    (void);
 
