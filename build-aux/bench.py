@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-FIRST_FRAME = re.compile(rb"First frame drawn at (\d+) ")
+FIRST_FRAME = re.compile(rb"first-frame at (\d+) ")
 
 
 def first_frame_us(argv, env):
@@ -44,7 +44,7 @@ def main():
     build = os.path.abspath(sys.argv[1])
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     env = dict(os.environ,
-               G_MESSAGES_DEBUG="all",
+               G_MESSAGES_DEBUG="tts-timing",
                GSETTINGS_BACKEND="memory",
                GSETTINGS_SCHEMA_DIR=os.path.join(build, "data"))
     program = [os.path.join(build, "src", "tastytrade-setup")]

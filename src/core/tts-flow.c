@@ -14,6 +14,7 @@
 #include "tts-error.h"
 #include "tts-flow.h"
 #include "tts-redirect-server.h"
+#include "tts-timing.h"
 #include "tts-secrets-file.h"
 #include "tts-token-client.h"
 #include "tts-wipe.h"
@@ -494,6 +495,7 @@ static void
 exchange (TtsFlow    *self,
           const char *code)
 {
+  tts_timing_mark ("redirect-received");
   /* Nothing more is expected on the port. */
   stop_listening (self);
   set_state (self, TTS_FLOW_STATE_EXCHANGING);

@@ -19,6 +19,7 @@
 #include "tts-error.h"
 #include "tts-secrets-file.h"
 #include "tts-secrets-file-private.h"
+#include "tts-timing.h"
 #include "tts-wipe.h"
 
 /* A .secrets file is a few lines; anything this large is something else. */
@@ -874,6 +875,7 @@ tts_secrets_file_save (TtsSecretsFile  *self,
       goto out;
     }
   g_clear_pointer (&new_tmp, g_free);
+  tts_timing_mark ("secrets-renamed");
   step_done (self, TTS_SECRETS_FILE_STEP_RENAME, folder_path, TTS_SECRETS_FILE_NAME);
 
   /* The new content is in place and readable, the previous one in the backup. Reporting a

@@ -9,6 +9,7 @@
 
 #include "tts-error.h"
 #include "tts-signin-page-private.h"
+#include "tts-timing.h"
 
 /* How long a page may take to start showing (to commit) before the user is told. A
  * connection that works commits a login page within a few seconds, even on a slow mobile
@@ -359,6 +360,8 @@ load_changed_cb (TtsSigninPage   *self,
 
     case WEBKIT_LOAD_FINISHED:
       disarm_load_timeout (self);
+      if (uri != NULL && !g_str_has_prefix (uri, "about:"))
+        tts_timing_mark ("sign-in page loaded");
       break;
 
     case WEBKIT_LOAD_REDIRECTED:
@@ -542,6 +545,7 @@ tts_signin_page_init (TtsSigninPage *self)
 
   gtk_overlay_set_child (self->overlay, GTK_WIDGET (self->web_view));
   tts_page_set_initial_focus (TTS_PAGE (self), GTK_WIDGET (self->web_view));
+  tts_timing_mark ("sign-in view ready");
 }
 
 void

@@ -8,6 +8,8 @@
 #include <glib/gi18n.h>
 
 #include "tts-window-private.h"
+#include "tts-reflow-bin.h"
+#include "tts-timing.h"
 
 #define STEPS 4
 
@@ -138,6 +140,7 @@ static void
 show_page (TtsWindow *self,
            TtsPage   *page)
 {
+  tts_timing_mark ("%s shown", G_OBJECT_TYPE_NAME (page));
   self->page = page;
   g_signal_group_set_target (self->page_signals, page);
   gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page));
@@ -198,6 +201,8 @@ primary_action_cb (GtkWidget  *widget,
                    GVariant   *parameter)
 {
   TtsWindow *self = TTS_WINDOW (widget);
+
+  tts_timing_mark ("primary action on %s", G_OBJECT_TYPE_NAME (self->page));
 
   if (self->page == TTS_PAGE (self->start_page))
     {
@@ -517,6 +522,7 @@ tts_window_class_init (TtsWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (TTS_TYPE_REFLOW_BIN);
   g_type_ensure (TTS_TYPE_START_PAGE);
   g_type_ensure (TTS_TYPE_CREDENTIALS_PAGE);
   g_type_ensure (TTS_TYPE_SIGNIN_PAGE);
@@ -566,7 +572,7 @@ static void
 first_frame_cb (GdkFrameClock *frame_clock,
                 TtsWindow     *self)
 {
-  g_debug ("First frame drawn at %" G_GINT64_FORMAT " µs", g_get_monotonic_time ());
+  tts_timing_mark ("first-frame");
   g_signal_handlers_disconnect_by_func (frame_clock, first_frame_cb, self);
 }
 

@@ -12,7 +12,7 @@ static void
 first_frame_cb (GdkFrameClock *frame_clock,
                 gpointer       user_data)
 {
-  g_debug ("First frame drawn at %" G_GINT64_FORMAT " µs", g_get_monotonic_time ());
+  g_log ("tts-timing", G_LOG_LEVEL_DEBUG, "first-frame at %" G_GINT64_FORMAT " µs", g_get_monotonic_time ());
   g_signal_handlers_disconnect_by_func (frame_clock, first_frame_cb, user_data);
 }
 
