@@ -35,6 +35,7 @@ expect() {
 }
 
 expect bin/tastytrade-setup
+expect lib/tastytrade-setup/tastytrade-setup-signin.so
 expect share/applications/$app_id.desktop
 expect share/metainfo/$app_id.metainfo.xml
 expect share/icons/hicolor/scalable/apps/$app_id.svg
@@ -60,6 +61,14 @@ if grep -q "/app/share/locale" "$root/bin/tastytrade-setup"; then
   echo "ok $n - the program finds its translations under /app"
 else
   echo "not ok $n - the program does not look for translations under /app/share/locale"
+  failed=1
+fi
+
+n=$((n + 1))
+if grep -q "/app/lib/tastytrade-setup" "$root/bin/tastytrade-setup"; then
+  echo "ok $n - the program finds its sign-in module under /app"
+else
+  echo "not ok $n - the program does not look for its sign-in module under /app/lib/tastytrade-setup"
   failed=1
 fi
 

@@ -49,8 +49,9 @@ build_into() {
 }
 
 run_env() {
-  # Run from the build tree: the compiled settings schema lives there.
+  # Run from the build tree: the compiled settings schema and the sign-in module live there.
   export GSETTINGS_SCHEMA_DIR="$build/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
+  export TASTYTRADE_SETUP_MODULE_DIR="$build/src/ui"
 }
 
 cmd=${1:-run}
@@ -129,6 +130,7 @@ MSG
   screenshots)
     ensure_packages xdotool imagemagick
     build_into "$build"
+    run_env
     "$top/build-aux/screenshots.sh" "$build" "$top/data/screenshots"
     ;;
 

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "tts-dotenv.h"
+#include "tts-signin-loader.h"
 #include "tts-test-ports.h"
 #include "tts-test-window.h"
 
@@ -48,11 +49,22 @@ load_changed_cb (WebKitWebView   *web_view,
   fixture->loads_finished++;
 }
 
+static gboolean
+signin_page_prepared (TtsTestWindow *fixture)
+{
+  TtsSigninPage *page = tts_window_get_signin_page (fixture->window);
+
+  return page != NULL && tts_signin_page_get_prepared (page);
+}
+
 void
 tts_test_window_set_up (TtsTestWindow *fixture,
                         gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
+
+  /* Linked in: no module to load. */
+  tts_signin_loader_set_builtin_type (TTS_TYPE_SIGNIN_PAGE);
 
   fixture->fake = tts_fake_tastytrade_new ();
   g_assert_true (tts_fake_tastytrade_start (fixture->fake, 0, &error));
@@ -70,17 +82,7 @@ tts_test_window_set_up (TtsTestWindow *fixture,
   g_assert_no_error (error);
   fixture->folder = g_file_new_for_path (fixture->folder_path);
 
-  fixture->window = g_object_ref_sink (tts_window_new (NULL, FALSE,
-                                                       tts_fake_tastytrade_get_auth_uri (fixture->fake),
-                                                       tts_fake_tastytrade_get_api_uri (fixture->fake),
-                                                       fixture->redirect_uri,
-                                                       fixture->folder));
-  fixture->flow = tts_window_get_flow (fixture->window);
-  tts_flow_set_network_timeouts (fixture->flow, 10, 1);
-  fixture->web_view = tts_signin_page_get_web_view (tts_window_get_signin_page (fixture->window));
-  g_signal_connect (fixture->web_view, "load-changed", G_CALLBACK (load_changed_cb), fixture);
-
-  gtk_window_present (GTK_WINDOW (fixture->window));
+  tts_test_window_open_window (fixture, NULL);
 }
 
 void
@@ -369,12 +371,15 @@ tts_test_window_open_window (TtsTestWindow *fixture,
                                                        fixture->folder));
   fixture->flow = tts_window_get_flow (fixture->window);
   tts_flow_set_network_timeouts (fixture->flow, 10, 1);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+
+  /* The sign-in page comes after the first frame, its web process up: count loads from
+   * there. */
+  tts_test_window_wait_until (fixture, signin_page_prepared, "the sign-in page to be prepared");
   fixture->web_view = tts_signin_page_get_web_view (tts_window_get_signin_page (fixture->window));
   fixture->loads_finished = 0;
   g_clear_pointer (&fixture->last_loaded_uri, g_free);
   g_signal_connect (fixture->web_view, "load-changed", G_CALLBACK (load_changed_cb), fixture);
-
-  gtk_window_present (GTK_WINDOW (fixture->window));
 }
 
 static void

@@ -48,6 +48,8 @@ tts_error_get_title (const GError *error)
       return _("Could Not Save the File");
     case TTS_ERROR_PAGE_LOAD_FAILED:
       return _("Sign-In Page Could Not Be Shown");
+    case TTS_ERROR_INSTALLATION:
+      return _("Part of the Program Is Missing");
     case TTS_ERROR_FAILED:
     default:
       return _("Something Went Wrong");
@@ -98,6 +100,9 @@ tts_error_get_remedy (const GError *error)
                "then try again. Your previous file was not changed.");
     case TTS_ERROR_PAGE_LOAD_FAILED:
       return _("Check your internet connection and try again.");
+    case TTS_ERROR_INSTALLATION:
+      return _("Reinstall Tastytrade API Setup, or choose “I already have a refresh token” on "
+               "the first page.");
     case TTS_ERROR_FAILED:
     default:
       return _("Try again. If it keeps failing, restart the program.");

@@ -32,6 +32,7 @@ typedef enum
   TTS_ERROR_UNSAFE_FILE,            /* symlink, directory, foreign owner */
   TTS_ERROR_WRITE_FAILED,
   TTS_ERROR_PAGE_LOAD_FAILED,       /* the sign-in page could not be shown */
+  TTS_ERROR_INSTALLATION,           /* a part of the program is missing */
 } TtsErrorCode;
 
 GQuark      tts_error_quark      (void);

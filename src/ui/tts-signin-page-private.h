@@ -30,6 +30,8 @@ void           tts_signin_page_set_load_timeout       (TtsSigninPage         *se
                                                        guint                  milliseconds);
 /* Whether the load timeout is armed: only while a page is on its way. */
 gboolean       tts_signin_page_get_load_timeout_armed (TtsSigninPage         *self);
+/* Whether the web process is up: about:blank, loaded when the page is made, finished. */
+gboolean       tts_signin_page_get_prepared           (TtsSigninPage         *self);
 /* How many navigations the view refused to load, since it was made. */
 guint          tts_signin_page_get_refused_count      (TtsSigninPage         *self);
 

@@ -36,6 +36,10 @@ struct _TtsSigninPage
   GUri                  *home;
   /* Whether a page of this attempt has been shown yet. */
   gboolean               committed;
+  /* Whether the view shows (or loads) an attempt's page rather than about:blank. */
+  gboolean               loaded;
+  /* Whether the web process is up, from loading about:blank once. */
+  gboolean               prepared;
 
   guint                  load_timeout_ms;
   guint                  load_timeout_id;
@@ -46,6 +50,18 @@ struct _TtsSigninPage
 };
 
 G_DEFINE_FINAL_TYPE (TtsSigninPage, tts_signin_page, TTS_TYPE_PAGE)
+
+enum {
+  PROP_0,
+  PROP_FLOW,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void load   (TtsSigninPage *self,
+                    const char    *uri);
+static void unload (TtsSigninPage *self);
 
 static void
 fail_flow (TtsSigninPage *self,
@@ -362,6 +378,11 @@ load_changed_cb (TtsSigninPage   *self,
       disarm_load_timeout (self);
       if (uri != NULL && !g_str_has_prefix (uri, "about:"))
         tts_timing_mark ("sign-in page loaded");
+      else if (!self->prepared)
+        {
+          self->prepared = TRUE;
+          tts_timing_mark ("sign-in view ready");
+        }
       break;
 
     case WEBKIT_LOAD_REDIRECTED:
@@ -469,6 +490,8 @@ tts_signin_page_dispose (GObject *object)
   TtsSigninPage *self = (TtsSigninPage *) object;
 
   disarm_load_timeout (self);
+  if (self->flow != NULL)
+    g_signal_handlers_disconnect_by_data (self->flow, self);
   g_clear_object (&self->flow);
   g_clear_pointer (&self->host, g_free);
   g_clear_pointer (&self->home, g_uri_unref);
@@ -479,12 +502,60 @@ tts_signin_page_dispose (GObject *object)
 }
 
 static void
+flow_state_changed_cb (TtsSigninPage *self)
+{
+  if (tts_flow_get_state (self->flow) == TTS_FLOW_STATE_AUTHORIZING)
+    {
+      if (!self->loaded)
+        load (self, tts_flow_get_authorize_uri (self->flow));
+    }
+  else if (self->loaded)
+    {
+      unload (self);
+    }
+}
+
+static void
+tts_signin_page_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  TtsSigninPage *self = TTS_SIGNIN_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_FLOW:
+      self->flow = g_value_dup_object (value);
+      if (self->flow != NULL)
+        {
+          g_signal_connect_swapped (self->flow, "notify::state",
+                                    G_CALLBACK (flow_state_changed_cb), self);
+          /* Made while the flow already authorizes: the user was quicker than the module. */
+          flow_state_changed_cb (self);
+        }
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 tts_signin_page_class_init (TtsSigninPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = tts_signin_page_dispose;
+  object_class->set_property = tts_signin_page_set_property;
+
+  /* Every navigation of the view is first shown to the flow, which takes the redirect; the
+   * page loads the flow's authorization page while it authorizes, and about:blank after. */
+  properties[PROP_FLOW] =
+    g_param_spec_object ("flow", NULL, NULL, TTS_TYPE_FLOW,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tastytrade_setup/TastytradeSetup/tts-signin-page.ui");
@@ -545,25 +616,18 @@ tts_signin_page_init (TtsSigninPage *self)
 
   gtk_overlay_set_child (self->overlay, GTK_WIDGET (self->web_view));
   tts_page_set_initial_focus (TTS_PAGE (self), GTK_WIDGET (self->web_view));
-  tts_timing_mark ("sign-in view ready");
+
+  /* Starts the web process now, while the user types, rather than when they sign in. */
+  webkit_web_view_load_uri (self->web_view, "about:blank");
 }
 
-void
-tts_signin_page_set_flow (TtsSigninPage *self,
-                          TtsFlow       *flow)
+static void
+load (TtsSigninPage *self,
+      const char    *uri)
 {
-  g_return_if_fail (TTS_IS_SIGNIN_PAGE (self));
-
-  g_set_object (&self->flow, flow);
-}
-
-void
-tts_signin_page_load (TtsSigninPage *self,
-                      const char    *uri)
-{
-  g_return_if_fail (TTS_IS_SIGNIN_PAGE (self));
   g_return_if_fail (uri != NULL);
 
+  self->loaded = TRUE;
   g_clear_pointer (&self->home, g_uri_unref);
   self->home = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
   self->committed = FALSE;
@@ -572,11 +636,11 @@ tts_signin_page_load (TtsSigninPage *self,
   uri_changed_cb (self);
 }
 
-void
-tts_signin_page_unload (TtsSigninPage *self)
+/* Leaves the page: nothing stays loaded, nothing of the session is kept. */
+static void
+unload (TtsSigninPage *self)
 {
-  g_return_if_fail (TTS_IS_SIGNIN_PAGE (self));
-
+  self->loaded = FALSE;
   disarm_load_timeout (self);
   webkit_web_view_stop_loading (self->web_view);
   webkit_web_view_load_uri (self->web_view, "about:blank");
@@ -631,4 +695,12 @@ tts_signin_page_get_refused_count (TtsSigninPage *self)
   g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), 0);
 
   return self->refused;
+}
+
+gboolean
+tts_signin_page_get_prepared (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), FALSE);
+
+  return self->prepared;
 }

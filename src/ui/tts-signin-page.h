@@ -14,12 +14,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TtsSigninPage, tts_signin_page, TTS, SIGNIN_PAGE, TtsPage)
 
-/* Every navigation of the view is first shown to @flow, which takes the redirect. */
-void tts_signin_page_set_flow (TtsSigninPage *self,
-                               TtsFlow       *flow);
-void tts_signin_page_load     (TtsSigninPage *self,
-                               const char    *uri);
-/* Leaves the page: nothing stays loaded, nothing of the session is kept. */
-void tts_signin_page_unload   (TtsSigninPage *self);
+/* The page is made with its "flow" (construct-only), which it follows: while the flow
+ * authorizes it shows the flow's authorization page, otherwise about:blank. It lives in the
+ * sign-in module (tts-signin-loader.h), so the window knows it only as a TtsPage. */
 
 G_END_DECLS

@@ -7,9 +7,11 @@
 
 #include <glib/gi18n.h>
 
-#include "tts-window-private.h"
+#include "tts-error.h"
 #include "tts-reflow-bin.h"
+#include "tts-signin-loader.h"
 #include "tts-timing.h"
+#include "tts-window-private.h"
 
 #define STEPS 4
 
@@ -24,7 +26,10 @@ struct _TtsWindow
   GtkStack             *stack;
   TtsStartPage         *start_page;
   TtsCredentialsPage   *credentials_page;
-  TtsSigninPage        *signin_page;
+  /* NULL until the sign-in module has loaded, after the first frame. */
+  TtsPage              *signin_page;
+  GError               *signin_error;
+  GCancellable         *cancellable;
   TtsProgressPage      *progress_page;
   TtsDonePage          *done_page;
 
@@ -66,6 +71,18 @@ page_step (TtsWindow *self,
   if (page == TTS_PAGE (self->done_page))
     return 4;
   return 3;
+}
+
+/* The wizard's order, which the slide follows: the sign-in page joins the stack last. */
+static guint
+page_order (TtsWindow *self,
+            TtsPage   *page)
+{
+  if (page == self->signin_page)
+    return 3;
+  if (page == TTS_PAGE (self->progress_page))
+    return 4;
+  return page_step (self, page) == 4 ? 5 : page_step (self, page);
 }
 
 static gboolean
@@ -141,6 +158,11 @@ show_page (TtsWindow *self,
            TtsPage   *page)
 {
   tts_timing_mark ("%s shown", G_OBJECT_TYPE_NAME (page));
+  if (self->page != NULL)
+    gtk_stack_set_transition_type (self->stack,
+                                   page_order (self, page) >= page_order (self, self->page) ?
+                                   GTK_STACK_TRANSITION_TYPE_SLIDE_LEFT :
+                                   GTK_STACK_TRANSITION_TYPE_SLIDE_RIGHT);
   self->page = page;
   g_signal_group_set_target (self->page_signals, page);
   gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page));
@@ -176,6 +198,15 @@ begin_flow (TtsWindow *self)
   TtsCredentialsPage *page = self->credentials_page;
   g_autoptr(GError) error = NULL;
   gboolean started;
+
+  if (!tts_credentials_page_get_use_refresh_token (page) && self->signin_error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("%s %s", self->signin_error->message,
+                                               tts_error_get_remedy (self->signin_error));
+
+      show_toast (self, text);
+      return;
+    }
 
   if (tts_credentials_page_get_use_refresh_token (page))
     started = tts_flow_begin_with_refresh_token (self->flow,
@@ -247,15 +278,17 @@ back_action_cb (GtkWidget  *widget,
 {
   TtsWindow *self = TTS_WINDOW (widget);
 
-  if (self->page == TTS_PAGE (self->credentials_page))
-    {
-      show_page (self, TTS_PAGE (self->start_page));
-    }
-  else if (self->page == TTS_PAGE (self->signin_page) ||
-           self->page == TTS_PAGE (self->progress_page))
+  /* The credentials stay in view while the sign-in page loads: Cancel there too. */
+  if (flow_is_busy (self) ||
+      self->page == self->signin_page ||
+      self->page == TTS_PAGE (self->progress_page))
     {
       /* Cancel: stops the work and frees the port; the fields keep their values. */
       tts_flow_cancel (self->flow);
+    }
+  else if (self->page == TTS_PAGE (self->credentials_page))
+    {
+      show_page (self, TTS_PAGE (self->start_page));
     }
 }
 
@@ -285,22 +318,21 @@ flow_state_changed_cb (TtsWindow *self)
   switch (state)
     {
     case TTS_FLOW_STATE_IDLE:
-      tts_signin_page_unload (self->signin_page);
       if (self->page != TTS_PAGE (self->start_page))
         show_page (self, TTS_PAGE (self->credentials_page));
       break;
 
     case TTS_FLOW_STATE_AUTHORIZING:
-      tts_signin_page_load (self->signin_page, tts_flow_get_authorize_uri (self->flow));
-      show_page (self, TTS_PAGE (self->signin_page));
+      /* The page follows the flow and loads the authorization page itself. Until its module
+       * has loaded (a moment after the window showed) the credentials stay in view. */
+      if (self->signin_page != NULL)
+        show_page (self, self->signin_page);
       break;
 
     case TTS_FLOW_STATE_EXCHANGING:
     case TTS_FLOW_STATE_VERIFYING:
     case TTS_FLOW_STATE_SAVING:
     case TTS_FLOW_STATE_FAILED:
-      if (self->page == TTS_PAGE (self->signin_page))
-        tts_signin_page_unload (self->signin_page);
       tts_progress_page_show (self->progress_page, state, tts_flow_get_error (self->flow));
       show_page (self, TTS_PAGE (self->progress_page));
       break;
@@ -395,7 +427,6 @@ tts_window_constructed (GObject *object)
   self->flow = tts_flow_new (environment, "tastytrade-setup/" PACKAGE_VERSION);
   g_signal_connect_object (self->flow, "notify::state",
                            G_CALLBACK (flow_state_changed_cb), self, G_CONNECT_SWAPPED);
-  tts_signin_page_set_flow (self->signin_page, self->flow);
 
   if (tts_environment_is_custom (environment))
     custom_service = g_strdup_printf ("%s · %s", tts_environment_get_auth_uri (environment),
@@ -430,6 +461,7 @@ tts_window_dispose (GObject *object)
 {
   TtsWindow *self = (TtsWindow *) object;
 
+  g_cancellable_cancel (self->cancellable);
   if (self->flow != NULL)
     tts_flow_cancel (self->flow);
   g_clear_object (&self->page_signals);
@@ -438,6 +470,8 @@ tts_window_dispose (GObject *object)
 
   g_clear_object (&self->flow);
   g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+  g_clear_error (&self->signin_error);
 
   G_OBJECT_CLASS (tts_window_parent_class)->dispose (object);
 }
@@ -525,7 +559,6 @@ tts_window_class_init (TtsWindowClass *klass)
   g_type_ensure (TTS_TYPE_REFLOW_BIN);
   g_type_ensure (TTS_TYPE_START_PAGE);
   g_type_ensure (TTS_TYPE_CREDENTIALS_PAGE);
-  g_type_ensure (TTS_TYPE_SIGNIN_PAGE);
   g_type_ensure (TTS_TYPE_PROGRESS_PAGE);
   g_type_ensure (TTS_TYPE_DONE_PAGE);
 
@@ -538,7 +571,6 @@ tts_window_class_init (TtsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TtsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TtsWindow, start_page);
   gtk_widget_class_bind_template_child (widget_class, TtsWindow, credentials_page);
-  gtk_widget_class_bind_template_child (widget_class, TtsWindow, signin_page);
   gtk_widget_class_bind_template_child (widget_class, TtsWindow, progress_page);
   gtk_widget_class_bind_template_child (widget_class, TtsWindow, done_page);
 
@@ -566,14 +598,48 @@ create_settings (void)
   return g_settings_new_full (schema, NULL, NULL);
 }
 
-/* The benchmark (build-aux/bench.py) times the start by this line: CLOCK_MONOTONIC, the
- * clock g_get_monotonic_time() reads, is the same for every process. */
+static void
+signin_loaded_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TtsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GType type;
+
+  type = tts_signin_loader_load_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (type == G_TYPE_INVALID)
+    {
+      self->signin_error = g_steal_pointer (&error);
+      /* Someone was quicker than the module: the attempt ends with the reason. */
+      if (tts_flow_get_state (self->flow) == TTS_FLOW_STATE_AUTHORIZING)
+        tts_flow_fail (self->flow, self->signin_error);
+      return;
+    }
+
+  self->signin_page = g_object_new (type, "flow", self->flow, NULL);
+  gtk_stack_add_child (self->stack, GTK_WIDGET (self->signin_page));
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->signin_page),
+                               GTK_ACCESSIBLE_STATE_HIDDEN, TRUE,
+                               -1);
+  if (tts_flow_get_state (self->flow) == TTS_FLOW_STATE_AUTHORIZING)
+    show_page (self, self->signin_page);
+}
+
+/* The benchmark (build-aux/bench.py) times the start by this mark (tts-timing.h). */
 static void
 first_frame_cb (GdkFrameClock *frame_clock,
                 TtsWindow     *self)
 {
   tts_timing_mark ("first-frame");
   g_signal_handlers_disconnect_by_func (frame_clock, first_frame_cb, self);
+
+  /* Only now: loading WebKit must not delay the window, and it is done long before anyone
+   * has read the first page and typed their client ID. */
+  tts_signin_loader_load_async (self->cancellable, signin_loaded_cb, g_object_ref (self));
 }
 
 static void
@@ -587,6 +653,7 @@ static void
 tts_window_init (TtsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
 
   self->settings = create_settings ();
   restore_window_size (self);
@@ -640,7 +707,8 @@ tts_window_get_credentials_page (TtsWindow *self)
 TtsSigninPage *
 tts_window_get_signin_page (TtsWindow *self)
 {
-  return self->signin_page;
+  /* A cast, not TTS_SIGNIN_PAGE(): the program does not link the page. */
+  return (TtsSigninPage *) self->signin_page;
 }
 
 TtsProgressPage *
