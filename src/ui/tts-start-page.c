@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "tts-core-enums.h"
+#include "tts-info-row.h"
 #include "tts-start-page.h"
 
 struct _TtsStartPage
@@ -18,8 +19,8 @@ struct _TtsStartPage
   GtkCheckButton *sandbox_check;
   GtkCheckButton *sign_in_check;
   GtkCheckButton *refresh_token_check;
-  AdwActionRow   *redirect_row;
-  AdwActionRow   *custom_service_row;
+  TtsInfoRow     *redirect_row;
+  TtsInfoRow     *custom_service_row;
 
   char           *redirect_uri;
   char           *manage_uri;
@@ -150,6 +151,7 @@ tts_start_page_class_init (TtsStartPageClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (TTS_TYPE_INFO_ROW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tastytrade_setup/TastytradeSetup/tts-start-page.ui");
   gtk_widget_class_bind_template_child (widget_class, TtsStartPage, production_check);
@@ -226,8 +228,8 @@ tts_start_page_set_service (TtsStartPage *self,
   g_free (self->manage_uri);
   self->manage_uri = g_strdup (manage_uri);
 
-  adw_action_row_set_subtitle (self->redirect_row, redirect_uri);
+  tts_info_row_set_subtitle (self->redirect_row, redirect_uri);
   gtk_widget_set_visible (GTK_WIDGET (self->custom_service_row), custom_service != NULL);
   if (custom_service != NULL)
-    adw_action_row_set_subtitle (self->custom_service_row, custom_service);
+    tts_info_row_set_subtitle (self->custom_service_row, custom_service);
 }
