@@ -644,7 +644,8 @@ test_cancel_mid_exchange (Fixture       *fixture,
                           gconstpointer  data)
 {
   sign_in_until_exchange_held (fixture);
-  g_assert_true (progress_page_shown (fixture));
+  /* A wait that lasts gets the progress page, with Cancel. */
+  tts_test_window_wait_until (fixture, progress_page_shown, "the progress page");
 
   /* Cancel (Escape) on the progress page. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.back", NULL));

@@ -66,7 +66,7 @@ test_sign_in (Fixture       *fixture,
   tts_test_window_fill_credentials (fixture, FALSE, NULL);
   tts_test_window_activate_primary (fixture);
   g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
-  /* Nobody else holds the port: our listener catches the redirect. */
+  /* Nobody else holds the port: the listener has it (the view still takes the redirect). */
   g_assert_true (tts_flow_get_listener_owns_port (fixture->flow));
 
   tts_test_window_sign_in_on_page (fixture);

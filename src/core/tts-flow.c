@@ -636,11 +636,9 @@ tts_flow_handle_navigation (TtsFlow    *self,
   if (self->state != TTS_FLOW_STATE_AUTHORIZING)
     return TRUE;
 
-  /* Our listener alone holds the port: let the view go there so the user sees its page. */
-  if (tts_flow_get_listener_owns_port (self))
-    return FALSE;
-
-  /* Another program may hold the port: the code must never reach it. */
+  /* The view hands the code over itself, whoever holds the port: another program must
+   * never get it, and the code need not travel through a socket (nor the window repaint for
+   * the listener's page) before the exchange. */
   switch (tts_auth_request_parse_redirect (self->request, uri, &code, &error))
     {
     case TTS_REDIRECT_CODE:

@@ -53,7 +53,8 @@ gboolean         tts_flow_begin_with_refresh_token (TtsFlow        *self,
                                                     GError        **error);
 const char      *tts_flow_get_authorize_uri       (TtsFlow         *self);
 /* For the embedded view's decide-policy: TRUE when the view must not load @uri because it
- * is the redirect and the flow took it (or it must not leave this program). */
+ * is the redirect and the flow took it (or it must not leave this program). The view never
+ * loads the redirect URI, even when the listener holds the port. */
 gboolean         tts_flow_handle_navigation       (TtsFlow         *self,
                                                    const char      *uri);
 /* Whether the listener alone owns the redirect port (else the view intercepts). */

@@ -10,6 +10,10 @@
 #include "tts-error.h"
 #include "tts-progress-page.h"
 
+/* Work that ends sooner needs no spinner: it would only flash. On a desktop without a GPU
+ * its frames would also slow that work down, as they are drawn on the same thread. */
+#define SPINNER_DELAY_MS 400
+
 struct _TtsProgressPage
 {
   TtsPage        parent_instance;
@@ -17,13 +21,51 @@ struct _TtsProgressPage
   AdwStatusPage *status_page;
   GtkSpinner    *spinner;
   GtkLabel      *remedy_label;
+
+  guint          spinner_delay_id;
 };
 
 G_DEFINE_FINAL_TYPE (TtsProgressPage, tts_progress_page, TTS_TYPE_PAGE)
 
+static gboolean
+spinner_delay_cb (gpointer user_data)
+{
+  TtsProgressPage *self = user_data;
+
+  self->spinner_delay_id = 0;
+  gtk_widget_set_opacity (GTK_WIDGET (self->spinner), 1.0);
+  gtk_spinner_set_spinning (self->spinner, TRUE);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+set_busy (TtsProgressPage *self,
+          gboolean         busy)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+  if (!busy)
+    {
+      g_clear_handle_id (&self->spinner_delay_id, g_source_remove);
+      gtk_spinner_set_spinning (self->spinner, FALSE);
+      return;
+    }
+
+  if (self->spinner_delay_id != 0 || gtk_spinner_get_spinning (self->spinner))
+    return;
+
+  /* Its place is kept, so nothing moves when it appears. */
+  gtk_widget_set_opacity (GTK_WIDGET (self->spinner), 0.0);
+  self->spinner_delay_id = g_timeout_add (SPINNER_DELAY_MS, spinner_delay_cb, self);
+  g_source_set_name_by_id (self->spinner_delay_id, "[tastytrade-setup] spinner delay");
+}
+
 static void
 tts_progress_page_dispose (GObject *object)
 {
+  TtsProgressPage *self = TTS_PROGRESS_PAGE (object);
+
+  g_clear_handle_id (&self->spinner_delay_id, g_source_remove);
   /* The bound status page is also the bin's child: release it from the bin first. */
   adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_PROGRESS_PAGE);
@@ -90,6 +132,8 @@ tts_progress_page_show (TtsProgressPage *self,
     case TTS_FLOW_STATE_AUTHORIZING:
     case TTS_FLOW_STATE_DONE:
     default:
+      /* Over: nothing spins on the hidden page, nor next time before its delay. */
+      set_busy (self, FALSE);
       return;
     }
 
@@ -98,8 +142,7 @@ tts_progress_page_show (TtsProgressPage *self,
   markup = description != NULL ? g_markup_escape_text (description, -1) : NULL;
   adw_status_page_set_description (self->status_page, markup);
   adw_status_page_set_icon_name (self->status_page, failed ? "dialog-warning-symbolic" : NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->spinner), !failed);
-  gtk_spinner_set_spinning (self->spinner, !failed);
+  set_busy (self, !failed);
   gtk_label_set_text (self->remedy_label, failed ? tts_error_get_remedy (error) : "");
   gtk_widget_set_visible (GTK_WIDGET (self->remedy_label), failed);
 

@@ -106,23 +106,13 @@ same_origin (GUri *a,
          effective_port (a) == effective_port (b);
 }
 
-/* Whether the view may show @uri: the authorization page's origin, or our own listener's
- * page after the redirect, when nobody else can answer on that port. */
+/* Whether the view may show @uri: the authorization page's origin only. The redirect
+ * never loads: the flow takes it in decide-policy. */
 static gboolean
 may_show (TtsSigninPage *self,
           GUri          *uri)
 {
-  g_autoptr(GUri) redirect = NULL;
-
-  if (self->home != NULL && same_origin (uri, self->home))
-    return TRUE;
-
-  if (self->flow == NULL || !tts_flow_get_listener_owns_port (self->flow))
-    return FALSE;
-
-  redirect = g_uri_parse (tts_environment_get_redirect_uri (tts_flow_get_environment (self->flow)),
-                          G_URI_FLAGS_NONE, NULL);
-  return redirect != NULL && same_origin (uri, redirect);
+  return self->home != NULL && same_origin (uri, self->home);
 }
 
 static void
@@ -504,14 +494,27 @@ tts_signin_page_dispose (GObject *object)
 static void
 flow_state_changed_cb (TtsSigninPage *self)
 {
-  if (tts_flow_get_state (self->flow) == TTS_FLOW_STATE_AUTHORIZING)
+  switch (tts_flow_get_state (self->flow))
     {
+    case TTS_FLOW_STATE_AUTHORIZING:
       if (!self->loaded)
         load (self, tts_flow_get_authorize_uri (self->flow));
-    }
-  else if (self->loaded)
-    {
-      unload (self);
+      break;
+
+    case TTS_FLOW_STATE_EXCHANGING:
+    case TTS_FLOW_STATE_VERIFYING:
+    case TTS_FLOW_STATE_SAVING:
+      /* The page stays as it is while the token is fetched: it may still be in view for a
+       * moment, and repainting it would only hold up that work. */
+      break;
+
+    case TTS_FLOW_STATE_IDLE:
+    case TTS_FLOW_STATE_FAILED:
+    case TTS_FLOW_STATE_DONE:
+    default:
+      if (self->loaded)
+        unload (self);
+      break;
     }
 }
 

@@ -15,6 +15,11 @@
 
 #define STEPS 4
 
+/* The token is usually fetched, checked and saved sooner than this: the progress page then
+ * never shows, rather than flash. On a desktop without a GPU, its frames would also hold up
+ * that work, which shares this thread with the drawing. */
+#define PROGRESS_DELAY_MS 300
+
 struct _TtsWindow
 {
   AdwApplicationWindow  parent_instance;
@@ -32,6 +37,8 @@ struct _TtsWindow
   GCancellable         *cancellable;
   TtsProgressPage      *progress_page;
   TtsDonePage          *done_page;
+
+  guint                 progress_delay_id;
 
   GSettings            *settings;
   TtsFlow              *flow;
@@ -132,7 +139,8 @@ update_header (TtsWindow *self)
       gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->primary_button));
     }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.primary",
-                                 primary_label != NULL && tts_page_get_complete (self->page));
+                                 primary_label != NULL && tts_page_get_complete (self->page) &&
+                                 !busy);
 
   gtk_widget_set_visible (GTK_WIDGET (self->back_button),
                           self->page != TTS_PAGE (self->start_page) &&
@@ -157,12 +165,17 @@ static void
 show_page (TtsWindow *self,
            TtsPage   *page)
 {
-  tts_timing_mark ("%s shown", G_OBJECT_TYPE_NAME (page));
-  if (self->page != NULL)
-    gtk_stack_set_transition_type (self->stack,
-                                   page_order (self, page) >= page_order (self, self->page) ?
-                                   GTK_STACK_TRANSITION_TYPE_SLIDE_LEFT :
-                                   GTK_STACK_TRANSITION_TYPE_SLIDE_RIGHT);
+  GtkStackTransitionType transition = GTK_STACK_TRANSITION_TYPE_NONE;
+
+  /* Progress follows the flow within moments: on a software-rendered desktop the frames of
+   * a slide would hold up the exchange and the verification on this thread. */
+  if (self->page != NULL && page != TTS_PAGE (self->progress_page))
+    transition = page_order (self, page) >= page_order (self, self->page) ?
+                 GTK_STACK_TRANSITION_TYPE_SLIDE_LEFT : GTK_STACK_TRANSITION_TYPE_SLIDE_RIGHT;
+
+  if (page != self->page)
+    tts_timing_mark ("%s shown", G_OBJECT_TYPE_NAME (page));
+  gtk_stack_set_transition_type (self->stack, transition);
   self->page = page;
   g_signal_group_set_target (self->page_signals, page);
   gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page));
@@ -310,14 +323,30 @@ remember_folder (TtsWindow *self)
     g_settings_set_string (self->settings, "last-folder", path);
 }
 
+static gboolean
+progress_delay_cb (gpointer user_data)
+{
+  TtsWindow *self = user_data;
+
+  self->progress_delay_id = 0;
+  show_page (self, TTS_PAGE (self->progress_page));
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 flow_state_changed_cb (TtsWindow *self)
 {
   TtsFlowState state = tts_flow_get_state (self->flow);
 
+  if (state != TTS_FLOW_STATE_EXCHANGING && state != TTS_FLOW_STATE_VERIFYING &&
+      state != TTS_FLOW_STATE_SAVING)
+    g_clear_handle_id (&self->progress_delay_id, g_source_remove);
+
   switch (state)
     {
     case TTS_FLOW_STATE_IDLE:
+      tts_progress_page_show (self->progress_page, state, NULL);
       if (self->page != TTS_PAGE (self->start_page))
         show_page (self, TTS_PAGE (self->credentials_page));
       break;
@@ -332,12 +361,23 @@ flow_state_changed_cb (TtsWindow *self)
     case TTS_FLOW_STATE_EXCHANGING:
     case TTS_FLOW_STATE_VERIFYING:
     case TTS_FLOW_STATE_SAVING:
+      tts_progress_page_show (self->progress_page, state, NULL);
+      if (self->page == TTS_PAGE (self->progress_page))
+        show_page (self, TTS_PAGE (self->progress_page));
+      else if (self->progress_delay_id == 0)
+        {
+          self->progress_delay_id = g_timeout_add (PROGRESS_DELAY_MS, progress_delay_cb, self);
+          g_source_set_name_by_id (self->progress_delay_id, "[tastytrade-setup] progress delay");
+        }
+      break;
+
     case TTS_FLOW_STATE_FAILED:
       tts_progress_page_show (self->progress_page, state, tts_flow_get_error (self->flow));
       show_page (self, TTS_PAGE (self->progress_page));
       break;
 
     case TTS_FLOW_STATE_DONE:
+      tts_progress_page_show (self->progress_page, state, NULL);
       remember_folder (self);
       tts_done_page_show_result (self->done_page, self->flow);
       tts_credentials_page_clear_secrets (self->credentials_page);
@@ -462,6 +502,7 @@ tts_window_dispose (GObject *object)
   TtsWindow *self = (TtsWindow *) object;
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->progress_delay_id, g_source_remove);
   if (self->flow != NULL)
     tts_flow_cancel (self->flow);
   g_clear_object (&self->page_signals);
