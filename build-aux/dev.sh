@@ -7,7 +7,8 @@
 #   build-aux/dev.sh sanitize     the test suite again, built with AddressSanitizer and UBSan
 #   build-aux/dev.sh fuzz         the parsers under libFuzzer (clang) for a bounded time each, in
 #                                 _build-fuzz; TTS_FUZZ_SECONDS=N sets the time (default 20)
-#   build-aux/dev.sh bench [RUNS] the real program timed against a baseline window, headless
+#   build-aux/dev.sh bench [RUNS] the real program timed against baselines, headless, by keyboard
+#                                 (docs/performance.md)
 #   build-aux/dev.sh screenshots  retake the AppStream screenshots in data/screenshots
 set -euo pipefail
 
@@ -121,7 +122,7 @@ MSG
     ;;
 
   bench)
-    ensure_packages
+    ensure_packages xdotool
     build_into "$build"
     xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
       python3 "$top/build-aux/bench.py" "$build" "$@"

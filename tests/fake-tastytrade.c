@@ -19,6 +19,20 @@
 #define DEMO_PASSWORD      "demo"
 #define DEMO_OTP           "123456"
 
+/* Only the method and the path: queries and bodies carry codes and secrets. */
+static void
+log_timing_cb (TtsFakeTastytrade *fake,
+               TtsFakeRequest    *request,
+               gpointer           user_data)
+{
+  if (request->finished_at == 0)
+    return;
+
+  g_print ("TIMING %s %s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n",
+           request->method, request->path, request->started_at, request->finished_at);
+  fflush (stdout);
+}
+
 static gboolean
 quit_cb (gpointer user_data)
 {
@@ -40,6 +54,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *redirect_uri = NULL;
   gboolean print_grant = FALSE;
+  gboolean log_timings = FALSE;
   int port = 0;
   guint sigint_id;
   guint sigterm_id;
@@ -50,6 +65,8 @@ main (int   argc,
       "Redirect URI of the demo OAuth app (default: http://localhost:8000)", "URI" },
     { "print-grant", 'g', 0, G_OPTION_ARG_NONE, &print_grant,
       "Also print a refresh token made as Create Grant would", NULL },
+    { "log-timings", 't', 0, G_OPTION_ARG_NONE, &log_timings,
+      "Print \"TIMING METHOD PATH START END\" (monotonic µs) for each answered request", NULL },
     { NULL }
   };
 
@@ -75,6 +92,9 @@ main (int   argc,
   tts_fake_tastytrade_set_user (fake, DEMO_USERNAME, DEMO_PASSWORD, DEMO_OTP);
   tts_fake_tastytrade_add_account (fake, "5WX01234", "Individual", "Individual", "owner");
   tts_fake_tastytrade_add_account (fake, "5WX05678", "Roth IRA", "Roth IRA", "owner");
+
+  if (log_timings)
+    g_signal_connect (fake, "request-finished", G_CALLBACK (log_timing_cb), NULL);
 
   if (!tts_fake_tastytrade_start (fake, (guint) port, &error))
     {

@@ -18,6 +18,7 @@
 #define CODE_LIFETIME_SECONDS   (5 * 60)
 #define ACCESS_LIFETIME_SECONDS (15 * 60)
 #define REQUEST_DATA_KEY        "tts-fake-request"
+#define STARTED_DATA_KEY        "tts-fake-started"
 
 typedef struct
 {
@@ -1398,16 +1399,56 @@ server_handler_cb (SoupServer        *server,
   g_debug ("%s %s: %u", method, path, request->status);
 }
 
-/* Emitted once the answer is written (or the client went away), never twice. */
 static void
-server_request_done_cb (SoupServer        *server,
-                        SoupServerMessage *msg,
-                        TtsFakeTastytrade *self)
+message_got_headers_cb (SoupServerMessage *msg)
+{
+  gint64 *started_at = g_new (gint64, 1);
+
+  *started_at = g_get_monotonic_time ();
+  g_object_set_data_full (G_OBJECT (msg), STARTED_DATA_KEY, started_at, g_free);
+}
+
+/* Not the time of "request-started" itself: libsoup 3.2 emits it when a new connection is
+ * accepted, which can be long before a client that connects ahead sends anything. */
+static void
+server_request_started_cb (SoupServer        *server,
+                           SoupServerMessage *msg,
+                           TtsFakeTastytrade *self)
+{
+  g_signal_connect (msg, "got-headers", G_CALLBACK (message_got_headers_cb), NULL);
+}
+
+/* Once the answer is written (or the client went away), never twice. */
+static void
+request_done (TtsFakeTastytrade *self,
+              SoupServerMessage *msg,
+              gboolean           answered)
 {
   TtsFakeRequest *request = g_object_steal_data (G_OBJECT (msg), REQUEST_DATA_KEY);
+  gint64 *started_at = g_object_get_data (G_OBJECT (msg), STARTED_DATA_KEY);
 
-  if (request != NULL)
-    g_signal_emit (self, signals[REQUEST_FINISHED], 0, request);
+  if (request == NULL)
+    return;
+
+  request->started_at = started_at != NULL ? *started_at : 0;
+  request->finished_at = answered ? g_get_monotonic_time () : 0;
+  g_signal_emit (self, signals[REQUEST_FINISHED], 0, request);
+}
+
+static void
+server_request_finished_cb (SoupServer        *server,
+                            SoupServerMessage *msg,
+                            TtsFakeTastytrade *self)
+{
+  request_done (self, msg, TRUE);
+}
+
+static void
+server_request_aborted_cb (SoupServer        *server,
+                           SoupServerMessage *msg,
+                           TtsFakeTastytrade *self)
+{
+  request_done (self, msg, FALSE);
 }
 
 /* GObject */
@@ -1493,10 +1534,12 @@ tts_fake_tastytrade_init (TtsFakeTastytrade *self)
   /* nginx fronts the real service. */
   self->server = soup_server_new ("server-header", "nginx", NULL);
   soup_server_add_handler (self->server, NULL, server_handler_cb, self, NULL);
+  g_signal_connect (self->server, "request-started",
+                    G_CALLBACK (server_request_started_cb), self);
   g_signal_connect (self->server, "request-finished",
-                    G_CALLBACK (server_request_done_cb), self);
+                    G_CALLBACK (server_request_finished_cb), self);
   g_signal_connect (self->server, "request-aborted",
-                    G_CALLBACK (server_request_done_cb), self);
+                    G_CALLBACK (server_request_aborted_cb), self);
 }
 
 /* Public API */

@@ -26,6 +26,10 @@ typedef struct
   gboolean    has_accept_version;
   GHashTable *params;         /* query or body parameters (JSON or form), string → string */
   guint       status;         /* what the fake answered */
+  /* g_get_monotonic_time() when its headers were read and when the answer was written
+   * (0 if the client went away first); both set by "request-finished". */
+  gint64      started_at;
+  gint64      finished_at;
 } TtsFakeRequest;
 
 TtsFakeTastytrade *tts_fake_tastytrade_new                (void);
