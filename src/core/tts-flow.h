@@ -57,7 +57,8 @@ const char      *tts_flow_get_authorize_uri       (TtsFlow         *self);
  * loads the redirect URI, even when the listener holds the port. */
 gboolean         tts_flow_handle_navigation       (TtsFlow         *self,
                                                    const char      *uri);
-/* Whether the listener alone owns the redirect port (else the view intercepts). */
+/* Whether the listener alone owns the redirect port. The embedded view takes the redirect
+ * itself either way (tts_flow_handle_navigation()). */
 gboolean         tts_flow_get_listener_owns_port  (TtsFlow         *self);
 /* The embedded page could not be shown. */
 void             tts_flow_fail                    (TtsFlow         *self,

@@ -44,17 +44,24 @@ load_module (GError **error)
     {
       g_debug ("Could not load the sign-in module %s: %s", path, g_module_error ());
       g_clear_pointer (&module, g_module_close);
-      g_set_error_literal (error, TTS_ERROR, TTS_ERROR_INSTALLATION,
-                           _("The part of Tastytrade API Setup that shows tastytrade’s sign-in "
-                             "page is missing or damaged."));
-      return G_TYPE_INVALID;
+      type = G_TYPE_INVALID;
+    }
+  else
+    {
+      /* A type once registered cannot be unregistered: the module stays for good. */
+      g_module_make_resident (module);
+      type = get_type ();
+      if (!g_type_is_a (type, TTS_TYPE_PAGE))
+        {
+          g_debug ("The sign-in module %s holds no page", path);
+          type = G_TYPE_INVALID;
+        }
     }
 
-  /* A type once registered cannot be unregistered: the module stays for good. */
-  g_module_make_resident (module);
-  type = get_type ();
-  g_return_val_if_fail (g_type_is_a (type, TTS_TYPE_PAGE), G_TYPE_INVALID);
-
+  if (type == G_TYPE_INVALID)
+    g_set_error_literal (error, TTS_ERROR, TTS_ERROR_INSTALLATION,
+                         _("The part of Tastytrade API Setup that shows tastytrade’s sign-in "
+                           "page is missing or damaged."));
   return type;
 }
 

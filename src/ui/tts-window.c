@@ -67,29 +67,30 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static guint
-page_step (TtsWindow *self,
-           TtsPage   *page)
-{
-  if (page == TTS_PAGE (self->start_page))
-    return 1;
-  if (page == TTS_PAGE (self->credentials_page))
-    return 2;
-  if (page == TTS_PAGE (self->done_page))
-    return 4;
-  return 3;
-}
-
 /* The wizard's order, which the slide follows: the sign-in page joins the stack last. */
 static guint
 page_order (TtsWindow *self,
             TtsPage   *page)
 {
-  if (page == self->signin_page)
-    return 3;
+  if (page == TTS_PAGE (self->start_page))
+    return 1;
+  if (page == TTS_PAGE (self->credentials_page))
+    return 2;
   if (page == TTS_PAGE (self->progress_page))
     return 4;
-  return page_step (self, page) == 4 ? 5 : page_step (self, page);
+  if (page == TTS_PAGE (self->done_page))
+    return 5;
+  return 3;
+}
+
+/* The step shown in the header: signing in and its progress are one step. */
+static guint
+page_step (TtsWindow *self,
+           TtsPage   *page)
+{
+  guint order = page_order (self, page);
+
+  return order >= 4 ? order - 1 : order;
 }
 
 static gboolean
