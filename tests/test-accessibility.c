@@ -1,7 +1,7 @@
 /* test-accessibility.c: the wizard as a screen reader gets it
  *
  * Runs the real program against the fake tastytrade and reads its accessible tree over AT-SPI
- * from this process, under xvfb-run and dbus-run-session (see meson.build). Pages are reached
+ * from this process, under Xvfb and dbus-run-session (see meson.build). Pages are reached
  * as a screen-reader user reaches them: buttons by their names and actions, fields by setting
  * their text, a radio row by its mnemonic. On each page, every control a user can operate
  * must have a name.

@@ -1,6 +1,6 @@
 /* test-window.c: the real window, end to end, against the fake tastytrade
  *
- * Runs under xvfb-run and dbus-run-session (see meson.build). Every wait is on a signal or
+ * Runs under Xvfb and dbus-run-session (see meson.build). Every wait is on a signal or
  * a main-loop condition; a guard timer only turns a hang into a failure.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
