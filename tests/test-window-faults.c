@@ -3,7 +3,7 @@
  * The rows of the failure matrix that need the real window and web view: a crashed or
  * stalled sign-in page, pages that try to leave tastytrade, a certificate that cannot be
  * trusted, a sign-in cancelled or closed in the middle of the exchange, and a new token
- * that fails verification. Runs under xvfb-run and dbus-run-session (see meson.build).
+ * that fails verification. Runs under Xvfb and dbus-run-session (see meson.build).
  * Every wait is on a signal or a main-loop condition; a guard timer only turns a hang into
  * a failure.
  *
@@ -561,14 +561,19 @@ test_tls_failure (Fixture       *fixture,
                    ==, WEBKIT_TLS_ERRORS_POLICY_FAIL);
 
   start_sign_in (fixture);
-  assert_failure_shown (fixture, TTS_ERROR_TLS, "The identity of 127.0.0.1 could not be verified");
+  /* WebKit's network process sometimes reports the handshake failure as a cancelled load
+   * (seen about once in 30 runs, on the first attempt as on later ones): that is refused
+   * too, with its own sentence. What matters is that nothing gets through. */
+  tts_test_window_wait_until (fixture, tts_test_window_flow_failed, "the flow to fail");
+  if (g_error_matches (tts_flow_get_error (fixture->flow), TTS_ERROR, TTS_ERROR_TLS))
+    assert_failure_shown (fixture, TTS_ERROR_TLS, "The identity of 127.0.0.1 could not be verified");
+  else
+    assert_failure_shown (fixture, TTS_ERROR_PAGE_LOAD_FAILED, "The sign-in page could not be loaded");
   assert_port_free (fixture);
   /* WebKit sent no request over the connection it did not trust. */
   g_assert_cmpuint (site->paths->len, ==, 0);
 
-  /* Trying again cannot get past it either. (WebKit's network process sometimes reports
-   * a second handshake failure with the same server as a cancelled load instead: that is
-   * refused too, with its own sentence.) */
+  /* Trying again cannot get past it either. */
   tts_test_window_activate_primary (fixture);
   tts_test_window_wait_until (fixture, tts_test_window_flow_failed, "the flow to fail again");
   error = g_error_copy (tts_flow_get_error (fixture->flow));
