@@ -17,6 +17,7 @@
 
 #include "tts-dotenv.h"
 #include "tts-error.h"
+#include "tts-key-set.h"
 #include "tts-secrets-file.h"
 #include "tts-secrets-file-private.h"
 #include "tts-test-python-dotenv.h"
@@ -1430,6 +1431,347 @@ test_existing_everything (Fixture       *fixture,
     }
 }
 
+/* ---- key sets, the sandbox marker, other file names, reading back ---- */
+
+/* Each set's names as python-dotenv reads them, and only those. */
+static void
+test_key_sets (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *path = child_path (fixture, ".secrets");
+
+  for (TtsKeySet set = 0; set < TTS_KEY_SET_N_SETS; set++)
+    {
+      g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+      g_autoptr(TtsStoredCredentials) stored = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
+      const char *values[] = { CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN };
+      guint n_keys = 0;
+
+      g_test_message ("%s", tts_key_set_to_string (set));
+      g_assert_cmpint (g_unlink (path) == 0 || errno == ENOENT, ==, TRUE);
+      tts_secrets_file_set_key_set (file, set);
+      g_assert_cmpint (tts_secrets_file_get_key_set (file), ==, set);
+      g_assert_true (save_values (file, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (child_mode (fixture, ".secrets"), ==, 0600);
+
+      text = read_child (fixture, ".secrets");
+      g_assert_null (strstr (text, TTS_KEY_SANDBOX));
+      for (TtsCredentialKind kind = 0; kind <= TTS_CREDENTIAL_REFRESH_TOKEN; kind++)
+        if (tts_key_set_get_key (set, kind) != NULL)
+          n_keys++;
+
+      if (tts_test_python_dotenv_available ())
+        {
+          g_autoptr(GHashTable) read = tts_test_python_dotenv_read (path);
+
+          g_assert_cmpuint (g_hash_table_size (read), ==, n_keys);
+          for (TtsCredentialKind kind = 0; kind <= TTS_CREDENTIAL_REFRESH_TOKEN; kind++)
+            {
+              const char *key = tts_key_set_get_key (set, kind);
+
+              if (key != NULL)
+                g_assert_cmpstr (g_hash_table_lookup (read, key), ==, values[kind]);
+            }
+        }
+
+      /* And this program reads any of them back. */
+      stored = tts_stored_credentials_parse (text, strlen (text));
+      g_assert_nonnull (stored);
+      g_assert_cmpint (stored->key_set, ==, set);
+      g_assert_cmpstr (stored->client_secret, ==, CLIENT_SECRET);
+      g_assert_cmpstr (stored->refresh_token, ==, REFRESH_TOKEN);
+      g_assert_cmpstr (stored->client_id, ==, set == TTS_KEY_SET_TASTYWARE ? NULL : CLIENT_ID);
+      g_assert_false (stored->sandbox);
+    }
+
+  /* The names are the ones the SDKs document. */
+  g_assert_cmpstr (tts_key_set_get_key (TTS_KEY_SET_FETCHER, TTS_CREDENTIAL_CLIENT_ID), ==, "TT_API_CLIENT_ID");
+  g_assert_cmpstr (tts_key_set_get_key (TTS_KEY_SET_FETCHER, TTS_CREDENTIAL_CLIENT_SECRET), ==, "TT_API_CLIENT_SECRET");
+  g_assert_cmpstr (tts_key_set_get_key (TTS_KEY_SET_FETCHER, TTS_CREDENTIAL_REFRESH_TOKEN), ==, "TT_REFRESH_TOKEN");
+  g_assert_null (tts_key_set_get_key (TTS_KEY_SET_TASTYWARE, TTS_CREDENTIAL_CLIENT_ID));
+  g_assert_cmpstr (tts_key_set_get_key (TTS_KEY_SET_TASTYWARE, TTS_CREDENTIAL_CLIENT_SECRET), ==, "TT_SECRET");
+  g_assert_cmpstr (tts_key_set_get_key (TTS_KEY_SET_TASTYWARE, TTS_CREDENTIAL_REFRESH_TOKEN), ==, "TT_REFRESH");
+  g_assert_cmpstr (tts_key_set_get_key (TTS_KEY_SET_TASTYTRADE_SDK, TTS_CREDENTIAL_CLIENT_ID), ==, "TT_CLIENT_ID");
+  g_assert_cmpstr (tts_key_set_get_key (TTS_KEY_SET_TASTYTRADE_SDK, TTS_CREDENTIAL_CLIENT_SECRET), ==, "TT_CLIENT_SECRET");
+  g_assert_cmpstr (tts_key_set_get_key (TTS_KEY_SET_TASTYTRADE_SDK, TTS_CREDENTIAL_REFRESH_TOKEN), ==, "TT_REFRESH_TOKEN");
+}
+
+/* Switching sets adds the new names and keeps the old ones: nothing a script reads is lost. */
+static void
+test_key_set_switch_keeps_old_names (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_true (save_values (file, &error));
+  tts_secrets_file_set_key_set (file, TTS_KEY_SET_TASTYWARE);
+  g_assert_true (save_values (file, &error));
+  g_assert_no_error (error);
+
+  text = read_child (fixture, ".secrets");
+  g_assert_nonnull (strstr (text, "TT_API_CLIENT_SECRET="));
+  g_assert_nonnull (strstr (text, "TT_SECRET="));
+  g_assert_nonnull (strstr (text, "TT_REFRESH="));
+  g_assert_true (tts_secrets_file_get_backup_made (file));
+}
+
+static char *
+python_read_one (const char *path,
+                 const char *key)
+{
+  g_autoptr(GHashTable) read = tts_test_python_dotenv_read (path);
+
+  return g_strdup (g_hash_table_lookup (read, key));
+}
+
+static void
+test_sandbox_marker (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *path = child_path (fixture, ".secrets");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(TtsStoredCredentials) stored = NULL;
+
+  /* Sandbox credentials say so. */
+  {
+    g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+
+    tts_secrets_file_set_sandbox (file, TRUE);
+    g_assert_true (save_values (file, &error));
+    g_assert_no_error (error);
+  }
+  text = read_child (fixture, ".secrets");
+  g_assert_nonnull (strstr (text, "\nTT_SANDBOX=true\n"));
+  stored = tts_stored_credentials_parse (text, strlen (text));
+  g_assert_true (stored->sandbox);
+  if (tts_test_python_dotenv_available ())
+    {
+      g_autofree char *value = python_read_one (path, "TT_SANDBOX");
+
+      g_assert_cmpstr (value, ==, "true");
+    }
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&stored, tts_stored_credentials_free);
+
+  /* Production credentials over them turn the marker off, in place. */
+  {
+    g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+
+    g_assert_true (save_values (file, &error));
+    g_assert_no_error (error);
+  }
+  text = read_child (fixture, ".secrets");
+  g_assert_nonnull (strstr (text, "\nTT_SANDBOX=false\n"));
+  g_assert_null (strstr (text, "TT_SANDBOX=true"));
+  stored = tts_stored_credentials_parse (text, strlen (text));
+  g_assert_false (stored->sandbox);
+}
+
+static void
+test_other_file_name (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (fixture->dir);
+  g_autoptr(TtsSecretsFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listing = NULL;
+  g_autofree char *backup = NULL;
+  g_autofree char *gitignore = NULL;
+  g_autofree char *basename = NULL;
+
+  make_work_tree (fixture->dir);
+  write_child (fixture, ".env", "DEBUG=1\n", 0644);
+  file = tts_secrets_file_new_for_name (folder, ".env");
+  g_assert_cmpstr (tts_secrets_file_get_file_name (file), ==, ".env");
+  basename = g_file_get_basename (tts_secrets_file_get_backup_file (file));
+  g_assert_cmpstr (basename, ==, ".env.backup");
+
+  g_assert_true (save_values (file, &error));
+  g_assert_no_error (error);
+  g_assert_true (tts_secrets_file_get_backup_made (file));
+
+  listing = list_dir (fixture);
+  g_assert_nonnull (strstr (listing, ".env,.env.backup,"));
+  g_assert_null (strstr (listing, ".secrets"));
+  backup = read_child (fixture, ".env.backup");
+  g_assert_cmpstr (backup, ==, "DEBUG=1\n");
+  g_assert_cmpint (child_mode (fixture, ".env"), ==, 0600);
+  gitignore = read_child (fixture, ".gitignore");
+  g_assert_nonnull (strstr (gitignore, ".env\n"));
+  g_assert_nonnull (strstr (gitignore, ".env.backup\n"));
+
+  if (tts_test_python_dotenv_available ())
+    {
+      g_autofree char *path = child_path (fixture, ".env");
+      g_autofree char *debug = python_read_one (path, "DEBUG");
+      g_autofree char *token = python_read_one (path, "TT_REFRESH_TOKEN");
+
+      g_assert_cmpstr (debug, ==, "1");
+      g_assert_cmpstr (token, ==, REFRESH_TOKEN);
+    }
+}
+
+static void
+test_file_names_refused (void)
+{
+  static const char *bad[] = {
+    "", ".", "..", "a/b", "/etc/passwd", "../.secrets", "with space", "quo\"te", "it's",
+    "back\\slash", "tab\there", "line\nbreak", "\xff",
+    "a-name-far-too-long-to-be-a-dotfile-anyone-would-type-by-hand-really",
+  };
+  static const char *good[] = { ".secrets", ".env", "tastytrade.env", ".env.local" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (tts_secrets_file_name_is_valid (bad[i], &error));
+      g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_INPUT);
+    }
+  g_assert_false (tts_secrets_file_name_is_valid (NULL, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    g_assert_true (tts_secrets_file_name_is_valid (good[i], NULL));
+}
+
+static void
+load_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  TtsStoredCredentials **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = tts_secrets_file_load_finish (TTS_SECRETS_FILE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+assert_load_fails (Fixture    *fixture,
+                   const char *name,
+                   int         code)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (fixture->dir);
+  g_autoptr(TtsSecretsFile) file = tts_secrets_file_new_for_name (folder, name);
+  g_autoptr(TtsStoredCredentials) stored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  stored = tts_secrets_file_load (file, NULL, &error);
+  g_assert_null (stored);
+  g_assert_error (error, TTS_ERROR, code);
+  g_test_message ("%s: %s", name, error->message);
+  g_assert_null (strstr (error->message, CLIENT_SECRET));
+  g_assert_null (strstr (error->message, REFRESH_TOKEN));
+}
+
+static void
+test_load (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (fixture->dir);
+  g_autoptr(TtsSecretsFile) file = tts_secrets_file_new (folder);
+  g_autoptr(TtsStoredCredentials) stored = NULL;
+  g_autofree char *target = child_path (fixture, "real-secrets");
+  g_autofree char *link = child_path (fixture, "linked");
+  g_autofree char *big = g_strnfill (1024 * 1024 + 1, '#');
+
+  /* Someone else's names, in someone else's layout, with the sandbox marked. */
+  write_child (fixture, ".secrets",
+               "# mine\nexport TT_SECRET=\"" CLIENT_SECRET "\"\nTT_REFRESH=" REFRESH_TOKEN "\n"
+               "TT_SANDBOX=True\n", 0600);
+  tts_secrets_file_load_async (file, NULL, load_cb, &stored);
+  while (stored == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (stored->key_set, ==, TTS_KEY_SET_TASTYWARE);
+  g_assert_null (stored->client_id);
+  g_assert_cmpstr (stored->client_secret, ==, CLIENT_SECRET);
+  g_assert_cmpstr (stored->refresh_token, ==, REFRESH_TOKEN);
+  g_assert_true (stored->sandbox);
+
+  /* A link is read through: reading cannot put anything anywhere. */
+  write_child (fixture, "real-secrets", "TT_CLIENT_SECRET=x\nTT_REFRESH_TOKEN=y\n", 0600);
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  g_clear_pointer (&stored, tts_stored_credentials_free);
+  {
+    g_autoptr(TtsSecretsFile) linked = tts_secrets_file_new_for_name (folder, "linked");
+
+    stored = tts_secrets_file_load (linked, NULL, NULL);
+  }
+  g_assert_nonnull (stored);
+  g_assert_cmpint (stored->key_set, ==, TTS_KEY_SET_TASTYTRADE_SDK);
+
+  assert_load_fails (fixture, ".missing", TTS_ERROR_NO_CREDENTIALS);
+  write_child (fixture, ".partial", "TT_API_CLIENT_ID=id\nTT_REFRESH_TOKEN=\n", 0600);
+  assert_load_fails (fixture, ".partial", TTS_ERROR_NO_CREDENTIALS);
+  write_child (fixture, ".big", big, 0600);
+  assert_load_fails (fixture, ".big", TTS_ERROR_UNSAFE_FILE);
+  g_assert_cmpint (g_mkdir (link = (g_free (link), child_path (fixture, ".dir")), 0700), ==, 0);
+  assert_load_fails (fixture, ".dir", TTS_ERROR_UNSAFE_FILE);
+}
+
+/* Precedence and the sandbox marker's spellings, as python-dotenv users write them. */
+static void
+test_stored_credentials_parse (void)
+{
+  static const struct {
+    const char *text;
+    const char *secret;
+    const char *token;
+    gboolean    sandbox;
+  } cases[] = {
+    /* The set that is whole wins over a stray name of another. */
+    { "TT_SECRET=b\nTT_API_CLIENT_SECRET=a\nTT_REFRESH=r\n", "b", "r", FALSE },
+    /* No set is whole: a mix. */
+    { "TT_API_CLIENT_SECRET=a\nTT_REFRESH=r\n", "a", "r", FALSE },
+    { "TT_CLIENT_SECRET=c\nTT_SECRET=b\nTT_REFRESH_TOKEN=t\nTT_REFRESH=r\n", "c", "t", FALSE },
+    { "TT_API_CLIENT_SECRET=\nTT_SECRET=b\nTT_REFRESH=r\nTT_SANDBOX=1\n", "b", "r", TRUE },
+    { "TT_SECRET=b\nTT_REFRESH=r\nTT_SANDBOX=yes\n", "b", "r", TRUE },
+    { "TT_SECRET=b\nTT_REFRESH=r\nTT_SANDBOX=false\n", "b", "r", FALSE },
+    { "TT_SECRET=b\nTT_REFRESH=r\nTT_SANDBOX=no\n", "b", "r", FALSE },
+    { "TT_SECRET=b\nTT_REFRESH=r\n# TT_SANDBOX=true\n", "b", "r", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TtsStoredCredentials) stored =
+        tts_stored_credentials_parse (cases[i].text, strlen (cases[i].text));
+
+      g_assert_nonnull (stored);
+      g_assert_cmpstr (stored->client_secret, ==, cases[i].secret);
+      g_assert_cmpstr (stored->refresh_token, ==, cases[i].token);
+      g_assert_cmpint (stored->sandbox, ==, cases[i].sandbox);
+    }
+
+  g_assert_null (tts_stored_credentials_parse ("", 0));
+  g_assert_null (tts_stored_credentials_parse ("TT_REFRESH_TOKEN=t\n", 18));
+  g_assert_null (tts_stored_credentials_parse ("TT_SECRET=s\n", 12));
+}
+
+static void
+test_key_set_strings (void)
+{
+  for (TtsKeySet set = 0; set < TTS_KEY_SET_N_SETS; set++)
+    {
+      TtsKeySet back = TTS_KEY_SET_N_SETS;
+      g_autofree char *snippet = tts_key_set_dup_snippet (set, ".env");
+
+      g_assert_true (tts_key_set_from_string (tts_key_set_to_string (set), &back));
+      g_assert_cmpint (back, ==, set);
+      g_assert_nonnull (tts_key_set_get_product (set));
+      /* The snippet loads the chosen file and reads the set's own names. */
+      g_assert_nonnull (strstr (snippet, "load_dotenv(\".env\")"));
+      g_assert_nonnull (strstr (snippet, tts_key_set_get_key (set, TTS_CREDENTIAL_REFRESH_TOKEN)));
+      g_assert_nonnull (strstr (snippet, tts_key_set_get_key (set, TTS_CREDENTIAL_CLIENT_SECRET)));
+    }
+  g_assert_false (tts_key_set_from_string ("nonsense", &(TtsKeySet) { 0 }));
+  g_assert_false (tts_key_set_from_string (NULL, &(TtsKeySet) { 0 }));
+}
+
 static void
 add_test (const char *path,
           void (*func) (Fixture *, gconstpointer))
@@ -1485,6 +1827,14 @@ main (int   argc,
   add_test ("/secrets-file/python/values", test_python_values);
   add_test ("/secrets-file/refuse/line-breaks", test_line_breaks_refused);
   add_test ("/secrets-file/existing/everything", test_existing_everything);
+  add_test ("/secrets-file/key-sets/each", test_key_sets);
+  add_test ("/secrets-file/key-sets/switch-keeps-old-names", test_key_set_switch_keeps_old_names);
+  add_test ("/secrets-file/sandbox-marker", test_sandbox_marker);
+  add_test ("/secrets-file/file-name/other", test_other_file_name);
+  g_test_add_func ("/secrets-file/file-name/refused", test_file_names_refused);
+  add_test ("/secrets-file/load/file", test_load);
+  g_test_add_func ("/secrets-file/load/parse", test_stored_credentials_parse);
+  g_test_add_func ("/secrets-file/key-sets/strings", test_key_set_strings);
 
   return g_test_run ();
 }

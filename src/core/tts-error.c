@@ -50,6 +50,10 @@ tts_error_get_title (const GError *error)
       return _("Sign-In Page Could Not Be Shown");
     case TTS_ERROR_INSTALLATION:
       return _("Part of the Program Is Missing");
+    case TTS_ERROR_NO_CREDENTIALS:
+      return _("No Credentials to Check");
+    case TTS_ERROR_SIGN_IN_EXPIRED:
+      return _("Sign-In Took Too Long");
     case TTS_ERROR_FAILED:
     default:
       return _("Something Went Wrong");
@@ -103,6 +107,10 @@ tts_error_get_remedy (const GError *error)
     case TTS_ERROR_INSTALLATION:
       return _("Reinstall Tastytrade API Setup, or choose “I already have a refresh token” on "
                "the first page.");
+    case TTS_ERROR_NO_CREDENTIALS:
+      return _("Choose the folder that holds the file your scripts read, or set up a new token.");
+    case TTS_ERROR_SIGN_IN_EXPIRED:
+      return _("Start the sign-in again. Nothing was saved.");
     case TTS_ERROR_FAILED:
     default:
       return _("Try again. If it keeps failing, restart the program.");

@@ -33,6 +33,8 @@ typedef enum
   TTS_ERROR_WRITE_FAILED,
   TTS_ERROR_PAGE_LOAD_FAILED,       /* the sign-in page could not be shown */
   TTS_ERROR_INSTALLATION,           /* a part of the program is missing */
+  TTS_ERROR_NO_CREDENTIALS,         /* no file, or no credentials in it, to check */
+  TTS_ERROR_SIGN_IN_EXPIRED,        /* the wait for the sign-in ran out */
 } TtsErrorCode;
 
 GQuark      tts_error_quark      (void);

@@ -17,6 +17,7 @@
 
 #include "tts-dotenv.h"
 #include "tts-error.h"
+#include "tts-key-set.h"
 #include "tts-secrets-file.h"
 #include "tts-secrets-file-private.h"
 #include "tts-timing.h"
@@ -31,8 +32,13 @@ struct _TtsSecretsFile
   GObject  parent_instance;
 
   GFile   *folder;
+  char    *file_name;
+  char    *backup_name;
   GFile   *file;
   GFile   *backup_file;
+  /* Read by the saving thread; set before a save starts. */
+  TtsKeySet key_set;
+  gboolean  sandbox;
   /* Written by the saving thread, read once its task has returned. */
   gboolean backup_made;
 
@@ -48,6 +54,7 @@ G_DEFINE_FINAL_TYPE (TtsSecretsFile, tts_secrets_file, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_FOLDER,
+  PROP_FILE_NAME,
   N_PROPS
 };
 
@@ -61,8 +68,12 @@ tts_secrets_file_constructed (GObject *object)
   G_OBJECT_CLASS (tts_secrets_file_parent_class)->constructed (object);
 
   g_assert (self->folder != NULL);
-  self->file = g_file_get_child (self->folder, TTS_SECRETS_FILE_NAME);
-  self->backup_file = g_file_get_child (self->folder, TTS_SECRETS_BACKUP_FILE_NAME);
+  if (self->file_name == NULL)
+    self->file_name = g_strdup (TTS_SECRETS_FILE_NAME);
+  g_assert (tts_secrets_file_name_is_valid (self->file_name, NULL));
+  self->backup_name = g_strconcat (self->file_name, ".backup", NULL);
+  self->file = g_file_get_child (self->folder, self->file_name);
+  self->backup_file = g_file_get_child (self->folder, self->backup_name);
 }
 
 static void
@@ -71,6 +82,8 @@ tts_secrets_file_finalize (GObject *object)
   TtsSecretsFile *self = (TtsSecretsFile *) object;
 
   g_clear_object (&self->folder);
+  g_free (self->file_name);
+  g_free (self->backup_name);
   g_clear_object (&self->file);
   g_clear_object (&self->backup_file);
 
@@ -91,6 +104,10 @@ tts_secrets_file_get_property (GObject    *object,
       g_value_set_object (value, self->folder);
       break;
 
+    case PROP_FILE_NAME:
+      g_value_set_string (value, self->file_name);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -108,6 +125,10 @@ tts_secrets_file_set_property (GObject      *object,
     {
     case PROP_FOLDER:
       self->folder = g_value_dup_object (value);
+      break;
+
+    case PROP_FILE_NAME:
+      self->file_name = g_value_dup_string (value);
       break;
 
     default:
@@ -130,6 +151,12 @@ tts_secrets_file_class_init (TtsSecretsFileClass *klass)
                          G_TYPE_FILE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
+  /* NULL: .secrets */
+  properties[PROP_FILE_NAME] =
+    g_param_spec_string ("file-name", NULL, NULL,
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -144,6 +171,76 @@ tts_secrets_file_new (GFile *folder)
   g_return_val_if_fail (G_IS_FILE (folder), NULL);
 
   return g_object_new (TTS_TYPE_SECRETS_FILE, "folder", folder, NULL);
+}
+
+TtsSecretsFile *
+tts_secrets_file_new_for_name (GFile      *folder,
+                               const char *file_name)
+{
+  g_return_val_if_fail (G_IS_FILE (folder), NULL);
+  g_return_val_if_fail (tts_secrets_file_name_is_valid (file_name, NULL), NULL);
+
+  return g_object_new (TTS_TYPE_SECRETS_FILE, "folder", folder, "file-name", file_name, NULL);
+}
+
+gboolean
+tts_secrets_file_name_is_valid (const char  *file_name,
+                                GError     **error)
+{
+  gboolean valid = file_name != NULL &&
+                   file_name[0] != '\0' &&
+                   strlen (file_name) <= 64 &&
+                   strcmp (file_name, ".") != 0 &&
+                   strcmp (file_name, "..") != 0 &&
+                   g_utf8_validate (file_name, -1, NULL);
+
+  /* A name, not a path; nothing a shell or a Python string would read differently. */
+  for (const char *p = file_name; valid && *p != '\0'; p++)
+    if (*p == '/' || *p == '\\' || *p == '"' || *p == '\'' || g_ascii_iscntrl (*p) || *p == ' ')
+      valid = FALSE;
+
+  if (!valid)
+    g_set_error (error, TTS_ERROR, TTS_ERROR_INVALID_INPUT,
+                 _("“%s” cannot be used as a file name. Use a name such as .secrets or .env, "
+                   "without spaces, quotes or slashes."),
+                 file_name != NULL ? file_name : "");
+
+  return valid;
+}
+
+const char *
+tts_secrets_file_get_file_name (TtsSecretsFile *self)
+{
+  g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), NULL);
+
+  return self->file_name;
+}
+
+void
+tts_secrets_file_set_key_set (TtsSecretsFile *self,
+                              TtsKeySet       key_set)
+{
+  g_return_if_fail (TTS_IS_SECRETS_FILE (self));
+  g_return_if_fail (key_set < TTS_KEY_SET_N_SETS);
+
+  self->key_set = key_set;
+}
+
+TtsKeySet
+tts_secrets_file_get_key_set (TtsSecretsFile *self)
+{
+  g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), TTS_KEY_SET_FETCHER);
+
+  return self->key_set;
+}
+
+void
+tts_secrets_file_set_sandbox (TtsSecretsFile *self,
+                              gboolean        sandbox)
+{
+  g_return_if_fail (TTS_IS_SECRETS_FILE (self));
+
+  self->sandbox = !!sandbox;
 }
 
 GFile *
@@ -346,7 +443,7 @@ write_temp_file (TtsSecretsFile  *self,
       suffix[8] = '\0';
 
       g_free (name);
-      name = g_strconcat (TTS_SECRETS_FILE_NAME ".", suffix, NULL);
+      name = g_strconcat (self->file_name, ".", suffix, NULL);
       if (inject_fault (self, temp_step (TTS_SECRETS_FILE_STEP_CREATE_TEMP, backup)))
         fd = -1;
       else
@@ -450,6 +547,7 @@ check_secrets_stat (const struct stat  *st,
 /* Reads the existing .secrets into a buffer the caller wipes. */
 static gboolean
 read_existing (int                 dirfd,
+               const char         *name,
                const struct stat  *expected,
                const char         *path,
                char              **out_data,
@@ -462,7 +560,7 @@ read_existing (int                 dirfd,
   int fd;
 
   /* O_NONBLOCK: something swapped in since the check must not hang us (a FIFO). */
-  fd = openat (dirfd, TTS_SECRETS_FILE_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     {
       int saved_errno = errno;
@@ -654,10 +752,11 @@ read_gitignore (int          dirfd,
 
 /* Best effort after the save: the user is told about the saved file either way. */
 static void
-update_gitignore (int         dirfd,
-                  const char *folder_path)
+update_gitignore (TtsSecretsFile *self,
+                  int             dirfd,
+                  const char     *folder_path)
 {
-  static const char * const names[] = { TTS_SECRETS_FILE_NAME, TTS_SECRETS_BACKUP_FILE_NAME };
+  const char * const names[] = { self->file_name, self->backup_name };
   g_autofree char *git = NULL;
   g_autoptr(GByteArray) contents = NULL;
   g_autoptr(GString) addition = g_string_new (NULL);
@@ -710,6 +809,15 @@ update_gitignore (int         dirfd,
   close (fd);
 }
 
+static gboolean
+has_sandbox_marker (const char *data,
+                    gsize       length)
+{
+  g_autofree char *value = data != NULL ? tts_dotenv_lookup (data, length, TTS_KEY_SANDBOX) : NULL;
+
+  return value != NULL;
+}
+
 static void
 wipe_and_free (char  **data,
                gsize   length)
@@ -728,13 +836,9 @@ tts_secrets_file_save (TtsSecretsFile  *self,
                        GCancellable    *cancellable,
                        GError         **error)
 {
-  const char *keys[] = {
-    TTS_DOTENV_KEY_CLIENT_ID,
-    TTS_DOTENV_KEY_CLIENT_SECRET,
-    TTS_DOTENV_KEY_REFRESH_TOKEN,
-    NULL
-  };
-  const char *values[] = { client_id, client_secret, refresh_token, NULL };
+  const char *keys[5] = { NULL };
+  const char *values[5] = { NULL };
+  guint n_keys = 0;
   g_autofree char *folder_path = NULL;
   g_autofree char *path = NULL;
   g_autofree char *backup_path = NULL;
@@ -768,8 +872,8 @@ tts_secrets_file_save (TtsSecretsFile  *self,
                    _("The folder “%s” is not on this computer. Choose a local folder."), name);
       return FALSE;
     }
-  path = g_build_filename (folder_path, TTS_SECRETS_FILE_NAME, NULL);
-  backup_path = g_build_filename (folder_path, TTS_SECRETS_BACKUP_FILE_NAME, NULL);
+  path = g_build_filename (folder_path, self->file_name, NULL);
+  backup_path = g_build_filename (folder_path, self->backup_name, NULL);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
@@ -786,14 +890,14 @@ tts_secrets_file_save (TtsSecretsFile  *self,
     }
   step_done (self, TTS_SECRETS_FILE_STEP_OPEN_FOLDER, folder_path, NULL);
 
-  if (fstatat (dirfd, TTS_SECRETS_FILE_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0)
+  if (fstatat (dirfd, self->file_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
     {
       struct stat backup_st;
 
       if (!check_secrets_stat (&st, path, error))
         goto out;
 
-      if (fstatat (dirfd, TTS_SECRETS_BACKUP_FILE_NAME, &backup_st, AT_SYMLINK_NOFOLLOW) == 0)
+      if (fstatat (dirfd, self->backup_name, &backup_st, AT_SYMLINK_NOFOLLOW) == 0)
         {
           if (!S_ISREG (backup_st.st_mode))
             {
@@ -810,7 +914,7 @@ tts_secrets_file_save (TtsSecretsFile  *self,
           goto out;
         }
 
-      if (!read_existing (dirfd, &st, path, &old_data, &old_length, error))
+      if (!read_existing (dirfd, self->file_name, &st, path, &old_data, &old_length, error))
         goto out;
       has_old = TRUE;
     }
@@ -818,6 +922,25 @@ tts_secrets_file_save (TtsSecretsFile  *self,
     {
       set_read_error (error, path, errno);
       goto out;
+    }
+
+  for (TtsCredentialKind kind = TTS_CREDENTIAL_CLIENT_ID; kind <= TTS_CREDENTIAL_REFRESH_TOKEN; kind++)
+    {
+      const char *key = tts_key_set_get_key (self->key_set, kind);
+      const char *value = kind == TTS_CREDENTIAL_CLIENT_ID ? client_id
+                          : kind == TTS_CREDENTIAL_CLIENT_SECRET ? client_secret
+                          : refresh_token;
+
+      if (key == NULL)
+        continue;
+      keys[n_keys] = key;
+      values[n_keys++] = value;
+    }
+  /* Sandbox credentials say so; production ones only correct an older marker. */
+  if (self->sandbox || has_sandbox_marker (old_data, old_length))
+    {
+      keys[n_keys] = TTS_KEY_SANDBOX;
+      values[n_keys++] = self->sandbox ? "true" : "false";
     }
 
   new_data = tts_dotenv_merge (old_data, old_length, keys, values, &new_length, &merge_error);
@@ -857,7 +980,7 @@ tts_secrets_file_save (TtsSecretsFile  *self,
   if (backup_tmp != NULL)
     {
       if (inject_fault (self, TTS_SECRETS_FILE_STEP_RENAME_BACKUP)
-          || renameat (dirfd, backup_tmp, dirfd, TTS_SECRETS_BACKUP_FILE_NAME) != 0)
+          || renameat (dirfd, backup_tmp, dirfd, self->backup_name) != 0)
         {
           set_write_error (error, folder_path, backup_path, errno);
           goto out;
@@ -865,18 +988,18 @@ tts_secrets_file_save (TtsSecretsFile  *self,
       g_clear_pointer (&backup_tmp, g_free);
       backup_made = TRUE;
       step_done (self, TTS_SECRETS_FILE_STEP_RENAME_BACKUP, folder_path,
-                 TTS_SECRETS_BACKUP_FILE_NAME);
+                 self->backup_name);
     }
 
   if (inject_fault (self, TTS_SECRETS_FILE_STEP_RENAME)
-      || renameat (dirfd, new_tmp, dirfd, TTS_SECRETS_FILE_NAME) != 0)
+      || renameat (dirfd, new_tmp, dirfd, self->file_name) != 0)
     {
       set_write_error (error, folder_path, path, errno);
       goto out;
     }
   g_clear_pointer (&new_tmp, g_free);
   tts_timing_mark ("secrets-renamed");
-  step_done (self, TTS_SECRETS_FILE_STEP_RENAME, folder_path, TTS_SECRETS_FILE_NAME);
+  step_done (self, TTS_SECRETS_FILE_STEP_RENAME, folder_path, self->file_name);
 
   /* The new content is in place and readable, the previous one in the backup. Reporting a
    * failure now would be false ("nothing changed"), and Try Again would back up the new
@@ -886,7 +1009,7 @@ tts_secrets_file_save (TtsSecretsFile  *self,
   else
     step_done (self, TTS_SECRETS_FILE_STEP_FSYNC_FOLDER, folder_path, NULL);
 
-  update_gitignore (dirfd, folder_path);
+  update_gitignore (self, dirfd, folder_path);
 
   ok = TRUE;
   self->backup_made = backup_made;
@@ -980,4 +1103,117 @@ tts_secrets_file_save_finish (TtsSecretsFile  *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tts_secrets_file_save_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+TtsStoredCredentials *
+tts_secrets_file_load (TtsSecretsFile  *self,
+                       GCancellable    *cancellable,
+                       GError         **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(TtsStoredCredentials) credentials = NULL;
+  g_autoptr(GError) read_error = NULL;
+  char *data = NULL;
+  gsize length = 0;
+  struct stat st;
+
+  g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  path = g_file_get_path (self->file);
+  if (path == NULL)
+    {
+      g_autofree char *name = g_file_get_parse_name (self->file);
+
+      g_set_error (error, TTS_ERROR, TTS_ERROR_NO_CREDENTIALS,
+                   _("“%s” is not on this computer."), name);
+      return NULL;
+    }
+
+  /* Reading follows a symbolic link (a dotfile manager's, say): only writing must not. */
+  if (stat (path, &st) != 0)
+    {
+      if (errno == ENOENT || errno == ENOTDIR)
+        g_set_error (error, TTS_ERROR, TTS_ERROR_NO_CREDENTIALS,
+                     _("There is no file named “%s”."), path);
+      else
+        g_set_error (error, TTS_ERROR, TTS_ERROR_NO_CREDENTIALS,
+                     _("Could not read “%s”: %s."), path, g_strerror (errno));
+      return NULL;
+    }
+
+  if (!S_ISREG (st.st_mode) || st.st_size > MAX_SECRETS_SIZE)
+    {
+      g_set_error (error, TTS_ERROR, TTS_ERROR_UNSAFE_FILE,
+                   _("“%s” is not a file of credentials: it is not a regular file, or it is too large."),
+                   path);
+      return NULL;
+    }
+
+  if (!g_file_get_contents (path, &data, &length, &read_error))
+    {
+      /* GLib's own sentence names the file and the reason. */
+      g_set_error_literal (error, TTS_ERROR, TTS_ERROR_NO_CREDENTIALS, read_error->message);
+      return NULL;
+    }
+
+  credentials = tts_stored_credentials_parse (data, length);
+  tts_wipe (data, length);
+  g_free (data);
+  if (credentials == NULL)
+    {
+      g_set_error (error, TTS_ERROR, TTS_ERROR_NO_CREDENTIALS,
+                   _("“%s” holds no client secret and refresh token under the names this "
+                     "program knows."),
+                   path);
+      return NULL;
+    }
+
+  return g_steal_pointer (&credentials);
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  TtsStoredCredentials *credentials = tts_secrets_file_load (source_object, cancellable, &error);
+
+  if (credentials != NULL)
+    g_task_return_pointer (task, credentials, (GDestroyNotify) tts_stored_credentials_free);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+tts_secrets_file_load_async (TtsSecretsFile      *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TTS_IS_SECRETS_FILE (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tts_secrets_file_load_async);
+  g_task_run_in_thread (task, load_thread);
+}
+
+TtsStoredCredentials *
+tts_secrets_file_load_finish (TtsSecretsFile  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tts_secrets_file_load_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -7,6 +7,8 @@
 
 #include <gio/gio.h>
 
+#include "tts-key-set.h"
+
 G_BEGIN_DECLS
 
 #define TTS_SECRETS_FILE_NAME        ".secrets"
@@ -16,9 +18,18 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TtsSecretsFile, tts_secrets_file, TTS, SECRETS_FILE, GObject)
 
+/* folder/.secrets */
 TtsSecretsFile *tts_secrets_file_new              (GFile           *folder);
+/* folder/@file_name, e.g. .env; its backup is @file_name.backup. The name must pass
+ * tts_secrets_file_name_is_valid(). Below, .secrets stands for whichever name. */
+TtsSecretsFile *tts_secrets_file_new_for_name     (GFile           *folder,
+                                                   const char      *file_name);
+/* A plain name in the folder, no path, quotes or spaces; else TTS_ERROR_INVALID_INPUT. */
+gboolean        tts_secrets_file_name_is_valid    (const char      *file_name,
+                                                   GError         **error);
 /* The getters return (transfer none). */
 GFile          *tts_secrets_file_get_folder       (TtsSecretsFile  *self);
+const char     *tts_secrets_file_get_file_name    (TtsSecretsFile  *self);
 /* folder/.secrets and folder/.secrets.backup */
 GFile          *tts_secrets_file_get_file         (TtsSecretsFile  *self);
 GFile          *tts_secrets_file_get_backup_file  (TtsSecretsFile  *self);
@@ -26,7 +37,32 @@ GFile          *tts_secrets_file_get_backup_file  (TtsSecretsFile  *self);
  * FALSE after a failed save. */
 gboolean        tts_secrets_file_get_backup_made  (TtsSecretsFile  *self);
 
-/* Writes the three keys. The new content goes to a temporary file .secrets.XXXXXXXX in the
+/* The names a save writes (default TTS_KEY_SET_FETCHER). Set before a save starts. */
+void            tts_secrets_file_set_key_set      (TtsSecretsFile  *self,
+                                                   TtsKeySet        key_set);
+TtsKeySet       tts_secrets_file_get_key_set      (TtsSecretsFile  *self);
+/* Sandbox credentials are saved with TT_SANDBOX=true. Production ones (the default) add
+ * nothing, but turn an existing TT_SANDBOX into false. Set before a save starts. */
+void            tts_secrets_file_set_sandbox      (TtsSecretsFile  *self,
+                                                   gboolean         sandbox);
+
+/* Reads the credentials in .secrets under any key set's names (tts_stored_credentials_parse()),
+ * in a worker thread. Fails with TTS_ERROR_NO_CREDENTIALS when the file does not exist,
+ * cannot be read or holds no refresh token and client secret, TTS_ERROR_UNSAFE_FILE when it
+ * is not a regular file or larger than 1 MiB. */
+void                  tts_secrets_file_load_async  (TtsSecretsFile      *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+TtsStoredCredentials *tts_secrets_file_load_finish (TtsSecretsFile      *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+/* The same, blocking: for the command line. */
+TtsStoredCredentials *tts_secrets_file_load        (TtsSecretsFile      *self,
+                                                    GCancellable        *cancellable,
+                                                    GError             **error);
+
+/* Writes the key set's keys (see tts_secrets_file_set_key_set() and _set_sandbox()). The new content goes to a temporary file .secrets.XXXXXXXX in the
  * same folder, created 0600 whatever the umask (never wider at any moment), fsynced and
  * renamed over .secrets; the folder is then fsynced.
  * An existing .secrets keeps every other byte (tts_dotenv_merge()). Its previous content is
