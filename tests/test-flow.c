@@ -673,6 +673,209 @@ test_denied (Fixture       *fixture,
   assert_saved (fixture);
 }
 
+/* ---- paste-back: what a browser elsewhere ended on, typed or pasted into the window ---- */
+
+static void
+paste_fails (Fixture    *fixture,
+             const char *text,
+             int         code)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_test_message ("Pasting [%s]", text);
+  g_assert_false (tts_flow_submit_pasted (fixture->flow, text, &error));
+  g_assert_error (error, TTS_ERROR, code);
+  tts_test_assert_plain_error (error, code, known_secrets (fixture));
+}
+
+/* Each accepted form, each into a fresh sign-in of its own. */
+typedef enum
+{
+  PASTE_WHOLE_ADDRESS,
+  PASTE_QUERY,
+  PASTE_BARE_CODE,
+  PASTE_ADDRESS_WITHOUT_STATE,
+} PasteForm;
+
+static void
+test_paste_back (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  PasteForm form = GPOINTER_TO_UINT (data);
+  g_autofree char *location = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  begin (fixture);
+  location = consent (fixture, "allow");
+  code = code_of (location);
+
+  /* Junk and someone else's sign-in leave the wait as it was. */
+  {
+    g_autofree char *state = guessed_state ();
+    g_autofree char *other = g_strdup_printf ("%s/?code=%s&state=%s", fixture->redirect_uri,
+                                              code, state);
+
+    paste_fails (fixture, "", TTS_ERROR_INVALID_INPUT);
+    paste_fails (fixture, "   \n", TTS_ERROR_INVALID_INPUT);
+    paste_fails (fixture, "hello world", TTS_ERROR_INVALID_INPUT);
+    paste_fails (fixture, "https://my.tastytrade.com/auth.html", TTS_ERROR_INVALID_INPUT);
+    paste_fails (fixture, "http://localhost:8000/?state=x", TTS_ERROR_STATE_MISMATCH);
+    paste_fails (fixture, "http://localhost:8000/?foo=bar", TTS_ERROR_INVALID_INPUT);
+    paste_fails (fixture, other, TTS_ERROR_STATE_MISMATCH);
+    g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
+    g_assert_cmpuint (count_exchanges (fixture), ==, 0);
+  }
+
+  switch (form)
+    {
+    case PASTE_WHOLE_ADDRESS:
+      /* As copied from an address bar, with a stray line break. */
+      text = g_strdup_printf ("  %s\n", location);
+      break;
+    case PASTE_QUERY:
+      text = g_strdup (strchr (location, '?') + 1);
+      break;
+    case PASTE_BARE_CODE:
+      text = g_strdup (code);
+      break;
+    case PASTE_ADDRESS_WITHOUT_STATE:
+    default:
+      text = g_strdup_printf ("http://localhost:8000/?code=%s", code);
+      break;
+    }
+
+  g_assert_true (tts_flow_submit_pasted (fixture->flow, text, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_for_end (fixture));
+  assert_saved (fixture);
+  g_assert_cmpuint (count_exchanges (fixture), ==, 1);
+
+  /* Nothing is waiting any more. */
+  paste_fails (fixture, text, TTS_ERROR_FAILED);
+}
+
+/* A decline in the pasted address ends the attempt, as from the browser itself. */
+static void
+test_paste_back_denied (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *location = NULL;
+  g_autoptr(GError) error = NULL;
+
+  begin (fixture);
+  location = consent (fixture, "deny");
+  g_assert_false (tts_flow_submit_pasted (fixture->flow, location, &error));
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_ACCESS_DENIED);
+  g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_FAILED);
+  assert_folder_empty (fixture);
+  assert_port_closed (fixture->port);
+}
+
+/* ---- the wait has an end, shown in advance, and can be extended ---- */
+
+static void
+notify_count_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_wait_expires (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  guint notified = 0;
+  gint64 before = g_get_real_time ();
+  gint64 deadline;
+
+  /* The default is a few minutes. */
+  begin (fixture);
+  deadline = tts_flow_get_wait_deadline (fixture->flow);
+  g_assert_cmpint (deadline, >=, before + (gint64) TTS_FLOW_WAIT_SECONDS * G_USEC_PER_SEC);
+  g_assert_cmpint (deadline, <=, g_get_real_time () + (gint64) TTS_FLOW_WAIT_SECONDS * G_USEC_PER_SEC);
+  g_assert_cmpint (TTS_FLOW_WAIT_SECONDS, >=, 3 * 60);
+  tts_flow_cancel (fixture->flow);
+  g_assert_cmpint (tts_flow_get_wait_deadline (fixture->flow), ==, 0);
+
+  /* Extending starts the whole wait again. */
+  tts_flow_set_wait_timeout (fixture->flow, 2);
+  g_signal_connect (fixture->flow, "notify::wait-deadline", G_CALLBACK (notify_count_cb), &notified);
+  begin (fixture);
+  deadline = tts_flow_get_wait_deadline (fixture->flow);
+  g_assert_cmpuint (notified, ==, 1);
+  tts_flow_set_wait_timeout (fixture->flow, 1);
+  tts_flow_extend_wait (fixture->flow);
+  g_assert_cmpuint (notified, ==, 2);
+  g_assert_cmpint (tts_flow_get_wait_deadline (fixture->flow), <, deadline);
+
+  /* Nobody signs in: the flow gives up, says why, and frees the port. */
+  g_assert_false (wait_for_end (fixture));
+  tts_test_assert_plain_error (tts_flow_get_error (fixture->flow), TTS_ERROR_SIGN_IN_EXPIRED,
+                               known_secrets (fixture));
+  g_assert_nonnull (strstr (tts_flow_get_error (fixture->flow)->message, "1 minute"));
+  g_assert_cmpint (tts_flow_get_wait_deadline (fixture->flow), ==, 0);
+  assert_port_closed (fixture->port);
+  assert_folder_empty (fixture);
+
+  /* Extending after the end does nothing. */
+  tts_flow_extend_wait (fixture->flow);
+  g_assert_cmpint (tts_flow_get_wait_deadline (fixture->flow), ==, 0);
+}
+
+/* A sign-in that finished stops the clock. */
+static void
+test_wait_stops_on_redirect (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *location = NULL;
+  g_autofree char *page = NULL;
+  guint status = 0;
+
+  begin (fixture);
+  location = consent (fixture, "allow");
+  page = browse (fixture, "GET", location, NULL, &status, NULL);
+  g_assert_cmpint (tts_flow_get_wait_deadline (fixture->flow), ==, 0);
+  g_assert_true (wait_for_end (fixture));
+}
+
+/* ---- another SDK's names, another file, the sandbox marked ---- */
+
+static void
+test_file_format (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *location = NULL;
+  g_autofree char *page = NULL;
+  g_autofree char *path = g_build_filename (fixture->folder_path, ".env", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *sandbox = NULL;
+  g_autofree char *basename = NULL;
+  guint status = 0;
+
+  g_assert_cmpint (tts_flow_get_key_set (fixture->flow), ==, TTS_KEY_SET_FETCHER);
+  g_assert_cmpstr (tts_flow_get_file_name (fixture->flow), ==, ".secrets");
+  tts_flow_set_file_format (fixture->flow, TTS_KEY_SET_TASTYWARE, ".env");
+  begin (fixture);
+  location = consent (fixture, "allow");
+  page = browse (fixture, "GET", location, NULL, &status, NULL);
+  g_assert_true (wait_for_end (fixture));
+
+  basename = g_file_get_basename (tts_flow_get_secrets_file (fixture->flow));
+  g_assert_cmpstr (basename, ==, ".env");
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  token = tts_dotenv_lookup (contents, strlen (contents), "TT_REFRESH");
+  g_assert_cmpstr (token, ==, tts_flow_get_refresh_token (fixture->flow));
+  /* The fixture's environment is the sandbox. */
+  sandbox = tts_dotenv_lookup (contents, strlen (contents), "TT_SANDBOX");
+  g_assert_cmpstr (sandbox, ==, "true");
+  g_assert_null (strstr (contents, "TT_API_CLIENT_SECRET"));
+  g_assert_false (g_file_test (fixture->folder_path, G_FILE_TEST_IS_REGULAR));
+}
+
 typedef enum
 {
   HELD_ON_IPV4 = 1 << 0,
@@ -1655,6 +1858,15 @@ main (int   argc,
   ADD ("probe-learns-nothing", test_probe_learns_nothing);
   ADD ("listens-only-while-waiting", test_listens_only_while_waiting);
   ADD ("soak", test_soak);
+  ADD_DATA ("paste-back/whole-address", GUINT_TO_POINTER (PASTE_WHOLE_ADDRESS), test_paste_back);
+  ADD_DATA ("paste-back/query", GUINT_TO_POINTER (PASTE_QUERY), test_paste_back);
+  ADD_DATA ("paste-back/bare-code", GUINT_TO_POINTER (PASTE_BARE_CODE), test_paste_back);
+  ADD_DATA ("paste-back/address-without-state", GUINT_TO_POINTER (PASTE_ADDRESS_WITHOUT_STATE),
+            test_paste_back);
+  ADD ("paste-back/denied", test_paste_back_denied);
+  ADD ("wait/expires", test_wait_expires);
+  ADD ("wait/stops-on-redirect", test_wait_stops_on_redirect);
+  ADD ("file-format", test_file_format);
 
   ADD_DATA ("exchange-fails/invalid-grant-400", &exchange_faults[0], test_fault_writes_nothing);
   ADD_DATA ("exchange-fails/invalid-grant-401", &exchange_faults[1], test_fault_writes_nothing);

@@ -253,11 +253,14 @@ param_set (Param      *param,
   param->value = g_strdup (value);
 }
 
-TtsRedirectResult
-tts_auth_request_parse_query (TtsAuthRequest  *self,
-                              const char      *query,
-                              char           **code,
-                              GError         **error)
+/* @state_required: FALSE only for what the user pasted, where a missing state is a code
+ * copied on its own, not someone else's redirect. */
+static TtsRedirectResult
+parse_params (TtsAuthRequest  *self,
+              const char      *query,
+              gboolean         state_required,
+              char           **code,
+              GError         **error)
 {
   Param p_code = { 0 }, p_state = { 0 }, p_error = { 0 }, p_description = { 0 };
   TtsRedirectResult result = TTS_REDIRECT_REJECTED;
@@ -265,9 +268,6 @@ tts_auth_request_parse_query (TtsAuthRequest  *self,
   GUriParamsIter iter;
   char *name = NULL;
   char *value = NULL;
-
-  g_return_val_if_fail (TTS_IS_AUTH_REQUEST (self), TTS_REDIRECT_REJECTED);
-  g_return_val_if_fail (code != NULL && *code == NULL, TTS_REDIRECT_REJECTED);
 
   if (query == NULL)
     query = "";
@@ -301,7 +301,8 @@ tts_auth_request_parse_query (TtsAuthRequest  *self,
     }
 
   /* Nothing but a redirect carrying exactly our state may influence the flow. */
-  if (malformed || p_state.count != 1 || !equal_in_constant_time (p_state.value, self->state))
+  if (malformed || p_state.count > 1 || (p_state.count == 0 && state_required) ||
+      (p_state.count == 1 && !equal_in_constant_time (p_state.value, self->state)))
     {
       g_set_error_literal (error, TTS_ERROR, TTS_ERROR_STATE_MISMATCH,
                            _("The sign-in answer did not belong to this sign-in."));
@@ -342,6 +343,91 @@ tts_auth_request_parse_query (TtsAuthRequest  *self,
   g_clear_pointer (&p_description.value, g_free);
 
   return result;
+}
+
+TtsRedirectResult
+tts_auth_request_parse_query (TtsAuthRequest  *self,
+                              const char      *query,
+                              char           **code,
+                              GError         **error)
+{
+  g_return_val_if_fail (TTS_IS_AUTH_REQUEST (self), TTS_REDIRECT_REJECTED);
+  g_return_val_if_fail (code != NULL && *code == NULL, TTS_REDIRECT_REJECTED);
+
+  return parse_params (self, query, TRUE, code, error);
+}
+
+/* What a code can look like: printable ASCII without spaces or URL delimiters. */
+static gboolean
+looks_like_code (const char *text)
+{
+  gsize length = strlen (text);
+
+  if (length == 0 || length > TTS_AUTH_MAX_QUERY_LENGTH)
+    return FALSE;
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isgraph (*p) || strchr ("?&=#/:\"'<>\\", *p) != NULL)
+      return FALSE;
+
+  return TRUE;
+}
+
+TtsRedirectResult
+tts_auth_request_parse_pasted (TtsAuthRequest  *self,
+                               const char      *text,
+                               char           **code,
+                               GError         **error)
+{
+  g_autoptr(TtsSecret) trimmed = NULL;
+  g_autoptr(GError) local_error = NULL;
+  char *query;
+  char *fragment;
+
+  g_return_val_if_fail (TTS_IS_AUTH_REQUEST (self), TTS_REDIRECT_REJECTED);
+  g_return_val_if_fail (text != NULL, TTS_REDIRECT_REJECTED);
+  g_return_val_if_fail (code != NULL && *code == NULL, TTS_REDIRECT_REJECTED);
+
+  trimmed = g_strstrip (g_strdup (text));
+
+  /* The address the browser ended on, or its query: http://localhost:8000/?code=…&state=… */
+  query = strchr (trimmed, '?');
+  if (query != NULL)
+    query++;
+  else if (strchr (trimmed, '=') != NULL && strstr (trimmed, "://") == NULL)
+    query = trimmed;
+
+  if (query != NULL)
+    {
+      TtsRedirectResult result;
+
+      if ((fragment = strchr (query, '#')) != NULL)
+        *fragment = '\0';
+      result = parse_params (self, query, FALSE, code, &local_error);
+      /* A query without a code is junk like any other. */
+      if (result == TTS_REDIRECT_CODE)
+        return result;
+      if (!g_error_matches (local_error, TTS_ERROR, TTS_ERROR_PROTOCOL))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return result;
+        }
+    }
+  else if (looks_like_code (trimmed))
+    {
+      *code = g_steal_pointer (&trimmed);
+      return TTS_REDIRECT_CODE;
+    }
+
+  if (trimmed[0] == '\0')
+    g_set_error_literal (error, TTS_ERROR, TTS_ERROR_INVALID_INPUT,
+                         _("Paste the address your browser ended on, or the code from it."));
+  else
+    g_set_error_literal (error, TTS_ERROR, TTS_ERROR_INVALID_INPUT,
+                         _("This is not the address your browser ended on, nor a code from it. "
+                           "Copy the whole address from the browser’s address bar."));
+
+  return TTS_REDIRECT_REJECTED;
 }
 
 TtsRedirectResult

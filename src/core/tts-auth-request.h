@@ -56,6 +56,15 @@ TtsRedirectResult  tts_auth_request_parse_redirect  (TtsAuthRequest  *self,
                                                      GError         **error);
 
 /* @n_bytes random bytes from the kernel's generator as unpadded base64url. */
+/* What the user pasted from a browser: the whole address it ended on
+ * (http://localhost:8000/?code=…&state=…), its query, or the bare code. A state, when
+ * present, must be ours (TTS_ERROR_STATE_MISMATCH); an error in it is reported as from a
+ * redirect; anything else is TTS_ERROR_INVALID_INPUT. Never TTS_REDIRECT_NOT_OURS. */
+TtsRedirectResult  tts_auth_request_parse_pasted    (TtsAuthRequest  *self,
+                                                     const char      *text,
+                                                     char           **code,
+                                                     GError         **error);
+
 char              *tts_auth_request_generate_state  (gsize            n_bytes,
                                                      GError         **error);
 

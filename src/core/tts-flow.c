@@ -37,6 +37,9 @@ struct _TtsFlow
   TtsRedirectServer *server;
   TtsTokenClient    *client;
   GFile             *folder;
+  /* The wait for the redirect: one timer for the deadline, never a tick. */
+  guint              wait_timeout_id;
+  gint64             wait_deadline;   /* g_get_real_time () µs, for display; 0 when none */
   char              *client_id;
   char              *client_secret;
   char              *refresh_token;
@@ -46,8 +49,13 @@ struct _TtsFlow
   GFile             *secrets_file;
   gboolean           backup_made;
 
+  /* What a save writes; fixed for the length of an attempt. */
+  TtsKeySet          key_set;
+  char              *file_name;
+
   guint              timeout_seconds;
   guint              retry_delay_ms;
+  guint              wait_seconds;
 };
 
 G_DEFINE_FINAL_TYPE (TtsFlow, tts_flow, G_TYPE_OBJECT)
@@ -58,6 +66,7 @@ enum {
   PROP_STATE,
   PROP_ERROR,
   PROP_AUTHORIZE_URI,
+  PROP_WAIT_DEADLINE,
   N_PROPS
 };
 
@@ -86,11 +95,24 @@ stop_listening (TtsFlow *self)
     tts_redirect_server_stop (self->server);
 }
 
+static void
+stop_waiting (TtsFlow *self)
+{
+  g_clear_handle_id (&self->wait_timeout_id, g_source_remove);
+  if (self->wait_deadline != 0)
+    {
+      self->wait_deadline = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAIT_DEADLINE]);
+    }
+}
+
 /* Forgets the attempt: cancels what runs, closes the listener, wipes the secrets. */
 static void
 reset (TtsFlow *self)
 {
   gboolean had_request = self->request != NULL;
+
+  stop_waiting (self);
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -134,6 +156,7 @@ fail (TtsFlow      *self,
 
   g_cancellable_cancel (self->cancellable);
   stop_listening (self);
+  stop_waiting (self);
   g_clear_pointer (&self->refresh_token, tts_wipe_free);
 
   g_clear_error (&self->error);
@@ -160,6 +183,7 @@ tts_flow_finalize (GObject *object)
   g_clear_object (&self->environment);
   g_clear_object (&self->accounts);
   g_clear_pointer (&self->user_agent, g_free);
+  g_clear_pointer (&self->file_name, g_free);
   g_clear_error (&self->error);
 
   G_OBJECT_CLASS (tts_flow_parent_class)->finalize (object);
@@ -189,6 +213,10 @@ tts_flow_get_property (GObject    *object,
 
     case PROP_AUTHORIZE_URI:
       g_value_set_string (value, tts_flow_get_authorize_uri (self));
+      break;
+
+    case PROP_WAIT_DEADLINE:
+      g_value_set_int64 (value, self->wait_deadline);
       break;
 
     default:
@@ -240,6 +268,10 @@ tts_flow_class_init (TtsFlowClass *klass)
   properties[PROP_AUTHORIZE_URI] =
     g_param_spec_string ("authorize-uri", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_WAIT_DEADLINE] =
+    g_param_spec_int64 ("wait-deadline", NULL, NULL,
+                        0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -250,6 +282,9 @@ tts_flow_init (TtsFlow *self)
   self->accounts = g_list_store_new (TTS_TYPE_ACCOUNT);
   self->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
   self->retry_delay_ms = DEFAULT_RETRY_DELAY_MS;
+  self->wait_seconds = TTS_FLOW_WAIT_SECONDS;
+  self->key_set = TTS_KEY_SET_FETCHER;
+  self->file_name = g_strdup (TTS_SECRETS_FILE_NAME);
 }
 
 TtsFlow *
@@ -322,6 +357,94 @@ tts_flow_set_network_timeouts (TtsFlow *self,
   self->retry_delay_ms = retry_delay_ms;
 }
 
+void
+tts_flow_set_file_format (TtsFlow    *self,
+                          TtsKeySet   key_set,
+                          const char *file_name)
+{
+  g_return_if_fail (TTS_IS_FLOW (self));
+  g_return_if_fail (key_set < TTS_KEY_SET_N_SETS);
+  g_return_if_fail (tts_secrets_file_name_is_valid (file_name, NULL));
+  g_return_if_fail (!is_busy (self));
+
+  self->key_set = key_set;
+  g_free (self->file_name);
+  self->file_name = g_strdup (file_name);
+}
+
+TtsKeySet
+tts_flow_get_key_set (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), TTS_KEY_SET_FETCHER);
+
+  return self->key_set;
+}
+
+const char *
+tts_flow_get_file_name (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
+
+  return self->file_name;
+}
+
+void
+tts_flow_set_wait_timeout (TtsFlow *self,
+                           guint    seconds)
+{
+  g_return_if_fail (TTS_IS_FLOW (self));
+  g_return_if_fail (seconds > 0);
+
+  self->wait_seconds = seconds;
+}
+
+gint64
+tts_flow_get_wait_deadline (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), 0);
+
+  return self->wait_deadline;
+}
+
+static gboolean
+wait_timeout_cb (gpointer user_data)
+{
+  TtsFlow *self = user_data;
+  g_autoptr(GError) error = NULL;
+  guint minutes = (self->wait_seconds + 59) / 60;
+
+  self->wait_timeout_id = 0;
+  g_set_error (&error, TTS_ERROR, TTS_ERROR_SIGN_IN_EXPIRED,
+               g_dngettext (GETTEXT_PACKAGE,
+                            "The sign-in was not finished within %u minute, so the wait ended.",
+                            "The sign-in was not finished within %u minutes, so the wait ended.",
+                            minutes),
+               minutes);
+  fail (self, error);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Starts, or starts over, the wait of wait_seconds from now. */
+static void
+wait_from_now (TtsFlow *self)
+{
+  g_clear_handle_id (&self->wait_timeout_id, g_source_remove);
+  self->wait_timeout_id = g_timeout_add_seconds (self->wait_seconds, wait_timeout_cb, self);
+  g_source_set_name_by_id (self->wait_timeout_id, "[tastytrade-setup] sign-in wait");
+  self->wait_deadline = g_get_real_time () + (gint64) self->wait_seconds * G_USEC_PER_SEC;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAIT_DEADLINE]);
+}
+
+void
+tts_flow_extend_wait (TtsFlow *self)
+{
+  g_return_if_fail (TTS_IS_FLOW (self));
+
+  if (self->state == TTS_FLOW_STATE_AUTHORIZING)
+    wait_from_now (self);
+}
+
 /* Common start of both ways in: checks the values and prepares a fresh attempt. */
 static gboolean
 prepare_attempt (TtsFlow     *self,
@@ -390,10 +513,13 @@ save_cb (GObject      *object,
 static void
 save (TtsFlow *self)
 {
-  g_autoptr(TtsSecretsFile) file = tts_secrets_file_new (self->folder);
+  g_autoptr(TtsSecretsFile) file = tts_secrets_file_new_for_name (self->folder, self->file_name);
 
   set_state (self, TTS_FLOW_STATE_SAVING);
 
+  tts_secrets_file_set_key_set (file, self->key_set);
+  tts_secrets_file_set_sandbox (file,
+                                tts_environment_get_kind (self->environment) == TTS_ENVIRONMENT_SANDBOX);
   g_set_object (&self->secrets_file, tts_secrets_file_get_file (file));
   tts_secrets_file_save_async (file,
                                self->client_id,
@@ -498,6 +624,7 @@ exchange (TtsFlow    *self,
   tts_timing_mark ("redirect-received");
   /* Nothing more is expected on the port. */
   stop_listening (self);
+  stop_waiting (self);
   set_state (self, TTS_FLOW_STATE_EXCHANGING);
 
   /* The code is short-lived and single-use: exchange it at once. */
@@ -573,6 +700,7 @@ tts_flow_begin_authorization (TtsFlow     *self,
 
   set_state (self, TTS_FLOW_STATE_AUTHORIZING);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTHORIZE_URI]);
+  wait_from_now (self);
 
   return TRUE;
 }
@@ -656,6 +784,41 @@ tts_flow_handle_navigation (TtsFlow    *self,
     }
 
   return TRUE;
+}
+
+gboolean
+tts_flow_submit_pasted (TtsFlow     *self,
+                        const char  *text,
+                        GError     **error)
+{
+  g_autoptr(TtsSecret) code = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (TTS_IS_FLOW (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->state != TTS_FLOW_STATE_AUTHORIZING)
+    {
+      g_set_error_literal (error, TTS_ERROR, TTS_ERROR_FAILED,
+                           _("No sign-in is waiting for an address now."));
+      return FALSE;
+    }
+
+  if (tts_auth_request_parse_pasted (self->request, text, &code, &local_error) == TTS_REDIRECT_CODE)
+    {
+      exchange (self, code);
+      return TRUE;
+    }
+
+  /* tastytrade's own refusal ends the attempt, as from the browser; a typo or another
+   * sign-in's address leaves the wait as it was. */
+  if (g_error_matches (local_error, TTS_ERROR, TTS_ERROR_ACCESS_DENIED) ||
+      g_error_matches (local_error, TTS_ERROR, TTS_ERROR_AUTHORIZATION_FAILED))
+    fail (self, local_error);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return FALSE;
 }
 
 void

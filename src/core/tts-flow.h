@@ -8,8 +8,12 @@
 #include <gio/gio.h>
 
 #include "tts-environment.h"
+#include "tts-key-set.h"
 
 G_BEGIN_DECLS
+
+/* How long the flow waits for the redirect before it gives up, unless extended. */
+#define TTS_FLOW_WAIT_SECONDS (5 * 60)
 
 typedef enum
 {
@@ -36,6 +40,14 @@ TtsEnvironment  *tts_flow_get_environment         (TtsFlow         *self);
 void             tts_flow_set_environment         (TtsFlow         *self,
                                                    TtsEnvironment  *environment);
 
+/* The names and file a save writes (default: the fetcher's names in .secrets). Only while no
+ * sign-in is under way. @file_name must pass tts_secrets_file_name_is_valid(). */
+void             tts_flow_set_file_format         (TtsFlow         *self,
+                                                   TtsKeySet        key_set,
+                                                   const char      *file_name);
+TtsKeySet        tts_flow_get_key_set             (TtsFlow         *self);
+const char      *tts_flow_get_file_name           (TtsFlow         *self);
+
 /* Checks the values, opens the redirect listener and moves to AUTHORIZING, where
  * "authorize-uri" is the page to show. The listener failing is not fatal: the embedded
  * view still hands the redirect over with tts_flow_handle_navigation(). */
@@ -60,6 +72,21 @@ gboolean         tts_flow_handle_navigation       (TtsFlow         *self,
 /* Whether the listener alone owns the redirect port. The embedded view takes the redirect
  * itself either way (tts_flow_handle_navigation()). */
 gboolean         tts_flow_get_listener_owns_port  (TtsFlow         *self);
+/* The third way in: what the user pasted from a browser, perhaps on another computer (see
+ * tts_auth_request_parse_pasted()). TRUE when the exchange started. A refusal by tastytrade
+ * in it fails the flow; any other error leaves the flow waiting. Only in AUTHORIZING. */
+gboolean         tts_flow_submit_pasted           (TtsFlow         *self,
+                                                   const char      *text,
+                                                   GError         **error);
+
+/* While AUTHORIZING the flow waits TTS_FLOW_WAIT_SECONDS for the redirect, then fails with
+ * TTS_ERROR_SIGN_IN_EXPIRED. "wait-deadline" is when, in g_get_real_time() microseconds
+ * (0 when not waiting); extending starts the full wait again from now. */
+gint64           tts_flow_get_wait_deadline       (TtsFlow         *self);
+void             tts_flow_extend_wait             (TtsFlow         *self);
+void             tts_flow_set_wait_timeout        (TtsFlow         *self,
+                                                   guint            seconds);
+
 /* The embedded page could not be shown. */
 void             tts_flow_fail                    (TtsFlow         *self,
                                                    const GError    *error);
