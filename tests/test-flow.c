@@ -485,6 +485,7 @@ test_browser_redirect (Fixture       *fixture,
 
   begin (fixture);
   g_assert_true (tts_flow_get_listener_owns_port (fixture->flow));
+  g_assert_null (tts_flow_get_listener_error (fixture->flow));
   location = consent (fixture, "allow");
 
   /* The browser follows the redirect to our listener, which answers with a page. */
@@ -900,6 +901,65 @@ assert_never_connected (GSocket *other)
 
 /* Another program holds the port on 127.0.0.1, ::1 or both: the embedded view hands the
  * redirect over, and the other program never sees a connection, let alone the code. */
+/* Another program holds the port: the user learns its name and process, and can still
+ * sign in in the window or paste the address back. */
+static void
+test_port_holder_named (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *python = g_find_program_in_path ("python3");
+  g_autofree char *script = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *location = NULL;
+  g_autoptr(GSubprocess) holder = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ready = NULL;
+  const GError *listener_error;
+
+  if (python == NULL)
+    {
+      g_test_skip ("python3 is not installed");
+      return;
+    }
+
+  script = g_strdup_printf ("import socket, sys\n"
+                            "s = socket.socket()\n"
+                            "s.bind(('127.0.0.1', %u))\n"
+                            "s.listen()\n"
+                            "print('ready', flush=True)\n"
+                            "sys.stdin.read()\n",
+                            fixture->port);
+  holder = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                             python, "-c", script, NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (holder));
+  ready = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ready, ==, "ready");
+
+  begin (fixture);
+  listener_error = tts_flow_get_listener_error (fixture->flow);
+  tts_test_assert_plain_error (listener_error, TTS_ERROR_PORT_IN_USE, known_secrets (fixture));
+  g_test_message ("%s", listener_error->message);
+  expected = g_strdup_printf ("Port %u of this computer is in use by python3 (process %s).",
+                              fixture->port, g_subprocess_get_identifier (holder));
+  g_assert_cmpstr (listener_error->message, ==, expected);
+
+  /* Paste-back still works. */
+  location = consent (fixture, "allow");
+  g_assert_true (tts_flow_submit_pasted (fixture->flow, location, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_for_end (fixture));
+  assert_saved (fixture);
+  g_assert_null (tts_flow_get_listener_error (fixture->flow));
+
+  /* Closing its input ends the holder. */
+  g_assert_true (g_output_stream_close (g_subprocess_get_stdin_pipe (holder), NULL, &error));
+  g_assert_true (g_subprocess_wait_check (holder, NULL, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_navigation_when_port_taken (Fixture       *fixture,
                                  gconstpointer  data)
@@ -928,6 +988,10 @@ test_navigation_when_port_taken (Fixture       *fixture,
 
   begin (fixture);
   g_assert_false (tts_flow_get_listener_owns_port (fixture->flow));
+  /* The user is told; this process holds the port, so the program is not named (the
+   * listener itself may hold the other half). */
+  tts_test_assert_plain_error (tts_flow_get_listener_error (fixture->flow), TTS_ERROR_PORT_IN_USE,
+                               known_secrets (fixture));
   location = consent (fixture, "allow");
 
   /* Pages of tastytrade load; a look-alike host is not the redirect. */
@@ -1849,6 +1913,7 @@ main (int   argc,
             test_navigation_when_port_taken);
   ADD_DATA ("navigation-when-port-taken-both", GUINT_TO_POINTER (HELD_ON_IPV4 | HELD_ON_IPV6),
             test_navigation_when_port_taken);
+  ADD ("port-holder-named", test_port_holder_named);
   ADD ("refresh-token", test_refresh_token);
   ADD ("wrong-secret-writes-nothing", test_wrong_secret_writes_nothing);
   ADD ("bad-input", test_bad_input);

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <unistd.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "tts-account.h"
@@ -13,6 +15,7 @@
 #include "tts-credential.h"
 #include "tts-error.h"
 #include "tts-flow.h"
+#include "tts-port-holder.h"
 #include "tts-redirect-server.h"
 #include "tts-timing.h"
 #include "tts-secrets-file.h"
@@ -35,6 +38,8 @@ struct _TtsFlow
   GCancellable      *cancellable;
   TtsAuthRequest    *request;
   TtsRedirectServer *server;
+  /* Why a browser cannot hand the redirect back by itself; NULL when it can. */
+  GError            *listener_error;
   TtsTokenClient    *client;
   GFile             *folder;
   /* The wait for the redirect: one timer for the deadline, never a tick. */
@@ -124,6 +129,7 @@ reset (TtsFlow *self)
       g_clear_object (&self->server);
     }
 
+  g_clear_error (&self->listener_error);
   g_clear_object (&self->request);
   g_clear_object (&self->client);
   g_clear_object (&self->folder);
@@ -672,6 +678,30 @@ redirect_cb (TtsRedirectServer *server,
     }
 }
 
+/* Names the program on the port where the system tells (same user, no sandbox between). */
+static GError *
+describe_listener_error (TtsFlow *self,
+                         GError  *error)
+{
+  guint port = tts_environment_get_redirect_port (self->environment);
+  g_autoptr(TtsPortHolder) holder = NULL;
+
+  if (error != NULL && !g_error_matches (error, TTS_ERROR, TTS_ERROR_PORT_IN_USE))
+    return error;
+
+  /* Sharing the port, the listener would find itself. */
+  holder = tts_port_holder_find (port, (guint) getpid ());
+  g_clear_error (&error);
+  if (holder != NULL && holder->name != NULL)
+    /* Translators: %u is a port number, %s a program's name, %u its process ID */
+    return g_error_new (TTS_ERROR, TTS_ERROR_PORT_IN_USE,
+                        _("Port %u of this computer is in use by %s (process %u)."),
+                        port, holder->name, holder->pid);
+
+  return g_error_new (TTS_ERROR, TTS_ERROR_PORT_IN_USE,
+                      _("Another program on this computer is using port %u."), port);
+}
+
 gboolean
 tts_flow_begin_authorization (TtsFlow     *self,
                               const char  *client_id,
@@ -696,7 +726,15 @@ tts_flow_begin_authorization (TtsFlow     *self,
   self->server = tts_redirect_server_new (tts_environment_get_redirect_port (self->environment));
   g_signal_connect (self->server, "redirect", G_CALLBACK (redirect_cb), self);
   if (!tts_redirect_server_start (self->server, &listen_error))
-    g_debug ("The embedded view will catch the redirect itself: %s", listen_error->message);
+    {
+      g_debug ("The embedded view will catch the redirect itself: %s", listen_error->message);
+      self->listener_error = describe_listener_error (self, g_steal_pointer (&listen_error));
+    }
+  else if (!tts_redirect_server_get_owns_port (self->server))
+    {
+      /* A browser may reach the other program on the other loopback address. */
+      self->listener_error = describe_listener_error (self, NULL);
+    }
 
   set_state (self, TTS_FLOW_STATE_AUTHORIZING);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTHORIZE_URI]);
@@ -736,6 +774,14 @@ tts_flow_get_authorize_uri (TtsFlow *self)
   g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
 
   return self->request != NULL ? tts_auth_request_get_uri (self->request) : NULL;
+}
+
+const GError *
+tts_flow_get_listener_error (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
+
+  return self->state == TTS_FLOW_STATE_AUTHORIZING ? self->listener_error : NULL;
 }
 
 gboolean

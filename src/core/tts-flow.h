@@ -72,6 +72,11 @@ gboolean         tts_flow_handle_navigation       (TtsFlow         *self,
 /* Whether the listener alone owns the redirect port. The embedded view takes the redirect
  * itself either way (tts_flow_handle_navigation()). */
 gboolean         tts_flow_get_listener_owns_port  (TtsFlow         *self);
+/* Why a browser outside this window cannot hand the redirect back by itself, or NULL when
+ * it can (only while AUTHORIZING): the port is taken, or shared with another program, and
+ * then the message names that program where the system tells (TTS_ERROR_PORT_IN_USE); or
+ * the listener failed otherwise. The embedded view and paste-back still work. */
+const GError    *tts_flow_get_listener_error      (TtsFlow         *self);
 /* The third way in: what the user pasted from a browser, perhaps on another computer (see
  * tts_auth_request_parse_pasted()). TRUE when the exchange started. A refusal by tastytrade
  * in it fails the flow; any other error leaves the flow waiting. Only in AUTHORIZING. */
