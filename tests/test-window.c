@@ -12,6 +12,7 @@
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
 
+#include "tts-dotenv.h"
 #include "tts-error.h"
 #include "tts-test-ports.h"
 #include "tts-test-window.h"
@@ -332,6 +333,63 @@ test_keyboard_only (Fixture       *fixture,
   tts_test_window_wait_until (fixture, window_closed, "Return to close the window");
 }
 
+/* Another SDK's names in another file: written, shown with the code that loads them, and
+ * offered again next time. */
+static void
+test_other_sdk_names (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  TtsCredentialsPage *page = tts_window_get_credentials_page (fixture->window);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(TtsWindow) again = NULL;
+  g_autofree char *path = g_build_filename (fixture->folder_path, ".env", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *text = NULL;
+  TtsCredentialsPage *again_page;
+
+  tts_test_window_fill_credentials (fixture, FALSE, NULL);
+  tts_credentials_page_set_key_set (page, TTS_KEY_SET_TASTYWARE);
+
+  /* A name that is no name holds the sign-in back, and says why. */
+  tts_credentials_page_set_file_name (page, "my secrets");
+  g_assert_false (tts_page_get_complete (TTS_PAGE (page)));
+  g_assert_nonnull (strstr (tts_credentials_page_get_problem (page), "cannot be used as a file name"));
+  tts_credentials_page_set_file_name (page, ".env");
+  g_assert_true (tts_page_get_complete (TTS_PAGE (page)));
+
+  tts_test_window_activate_primary (fixture);
+  tts_test_window_sign_in_on_page (fixture);
+  tts_test_window_assert_flow_done (fixture);
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  secret = tts_dotenv_lookup (contents, strlen (contents), "TT_SECRET");
+  token = tts_dotenv_lookup (contents, strlen (contents), "TT_REFRESH");
+  g_assert_cmpstr (secret, ==, TTS_TEST_CLIENT_SECRET);
+  g_assert_cmpstr (token, ==, tts_flow_get_refresh_token (fixture->flow));
+  g_assert_null (strstr (contents, "TT_API_CLIENT_ID"));
+  g_assert_false (g_file_test (fixture->folder_path, G_FILE_TEST_IS_REGULAR));
+
+  text = tts_test_visible_text (GTK_WIDGET (tts_window_get_done_page (fixture->window)));
+  g_test_message ("Done page: %s", text);
+  g_assert_nonnull (strstr (text, "load_dotenv(\".env\")"));
+  g_assert_nonnull (strstr (text, "Session(os.environ[\"TT_SECRET\"], os.environ[\"TT_REFRESH\"]"));
+  g_assert_nonnull (strstr (text, "tastyware"));
+
+  /* Remembered. */
+  g_assert_cmpint (g_settings_get_enum (settings, "key-set"), ==, TTS_KEY_SET_TASTYWARE);
+  g_assert_cmpstr (g_settings_get_string (settings, "file-name"), ==, ".env");
+  again = g_object_ref_sink (tts_window_new (NULL, FALSE, NULL, NULL, NULL, NULL));
+  again_page = tts_window_get_credentials_page (again);
+  g_assert_cmpint (tts_credentials_page_get_key_set (again_page), ==, TTS_KEY_SET_TASTYWARE);
+  g_assert_cmpstr (tts_credentials_page_get_file_name (again_page), ==, ".env");
+  gtk_window_destroy (GTK_WINDOW (again));
+
+  g_settings_reset (settings, "key-set");
+  g_settings_reset (settings, "file-name");
+}
+
 /* The size the user left the window at comes back next time. */
 static void
 test_window_size_remembered (Fixture       *fixture,
@@ -374,6 +432,7 @@ main (int   argc,
   ADD ("revoked-token-writes-nothing", test_revoked_token_writes_nothing);
   ADD ("cancel-frees-port", test_cancel_frees_port);
   ADD ("window-size-remembered", test_window_size_remembered);
+  ADD ("other-sdk-names", test_other_sdk_names);
   ADD ("keyboard-only", test_keyboard_only);
 
 #undef ADD

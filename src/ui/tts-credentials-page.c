@@ -21,12 +21,19 @@ struct _TtsCredentialsPage
   AdwPasswordEntryRow  *refresh_token_row;
   AdwActionRow         *folder_row;
   AdwActionRow         *existing_row;
+  /* By TtsKeySet */
+  AdwActionRow         *key_set_rows[TTS_KEY_SET_N_SETS];
+  GtkCheckButton       *key_set_checks[TTS_KEY_SET_N_SETS];
+  GtkSwitch            *file_name_switch;
+  AdwEntryRow          *file_name_row;
   GtkLabel             *problem_label;
 
   GFile                *folder;
   GCancellable         *existing_cancellable;
   GtkFileChooserNative *chooser;
   char                 *problem;
+  /* Valid, or NULL while the typed name is not. */
+  char                 *file_name;
   gboolean              use_refresh_token;
   gboolean              secrets_exist;
 };
@@ -89,6 +96,21 @@ update_complete (TtsCredentialsPage *self)
         problem = g_strdup (_("Choose the project folder where the .secrets file goes."));
     }
 
+  if (self->file_name == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      tts_secrets_file_name_is_valid (gtk_editable_get_text (GTK_EDITABLE (self->file_name_row)), &error);
+      complete = FALSE;
+      gtk_widget_add_css_class (GTK_WIDGET (self->file_name_row), "error");
+      if (problem == NULL && error != NULL)
+        problem = g_strdup (error->message);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->file_name_row), "error");
+    }
+
   g_free (self->problem);
   self->problem = g_steal_pointer (&problem);
   gtk_label_set_text (self->problem_label, self->problem != NULL ? self->problem : "");
@@ -119,6 +141,19 @@ query_existing_cb (GObject      *object,
   self = TTS_CREDENTIALS_PAGE (user_data);
   self->secrets_exist = info != NULL;
   gtk_widget_set_visible (GTK_WIDGET (self->existing_row), self->secrets_exist);
+  if (self->secrets_exist)
+    {
+      /* Translators: %s is a file name such as .secrets */
+      g_autofree char *title = g_strdup_printf (_("This folder already has a %s file"), self->file_name);
+      /* Translators: %s is a file name such as .secrets */
+      g_autofree char *subtitle = g_strdup_printf (_("Signing in changes only the tastytrade entries "
+                                                     "in it; everything else stays. Its current "
+                                                     "version is kept as %s.backup."),
+                                                   self->file_name);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->existing_row), title);
+      adw_action_row_set_subtitle (self->existing_row, subtitle);
+    }
 }
 
 static void
@@ -131,12 +166,12 @@ check_existing_secrets (TtsCredentialsPage *self)
   self->secrets_exist = FALSE;
   gtk_widget_set_visible (GTK_WIDGET (self->existing_row), FALSE);
 
-  if (self->folder == NULL)
+  if (self->folder == NULL || self->file_name == NULL)
     return;
 
   /* Off the main thread: the folder may be on a slow or network disk. */
   self->existing_cancellable = g_cancellable_new ();
-  secrets = g_file_get_child (self->folder, TTS_SECRETS_FILE_NAME);
+  secrets = g_file_get_child (self->folder, self->file_name);
   g_file_query_info_async (secrets,
                            G_FILE_ATTRIBUTE_STANDARD_TYPE,
                            G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
@@ -144,6 +179,47 @@ check_existing_secrets (TtsCredentialsPage *self)
                            self->existing_cancellable,
                            query_existing_cb,
                            self);
+}
+
+/* Each choice shows the names it writes. */
+static void
+describe_key_sets (TtsCredentialsPage *self)
+{
+  for (TtsKeySet set = 0; set < TTS_KEY_SET_N_SETS; set++)
+    {
+      g_autoptr(GString) names = g_string_new (NULL);
+
+      for (TtsCredentialKind kind = TTS_CREDENTIAL_CLIENT_ID; kind <= TTS_CREDENTIAL_REFRESH_TOKEN; kind++)
+        {
+          const char *key = tts_key_set_get_key (set, kind);
+
+          if (key == NULL)
+            continue;
+          if (names->len > 0)
+            g_string_append (names, ", ");
+          g_string_append (names, key);
+        }
+      adw_action_row_set_subtitle (self->key_set_rows[set], names->str);
+    }
+}
+
+static void
+file_name_changed_cb (TtsCredentialsPage *self)
+{
+  const char *name = TTS_SECRETS_FILE_NAME;
+
+  if (gtk_switch_get_active (self->file_name_switch))
+    {
+      name = gtk_editable_get_text (GTK_EDITABLE (self->file_name_row));
+      /* Spaces around a pasted name are not part of it. */
+      if (name != NULL && (g_ascii_isspace (name[0]) || (name[0] != '\0' && g_ascii_isspace (name[strlen (name) - 1]))))
+        name = NULL;
+    }
+
+  g_free (self->file_name);
+  self->file_name = tts_secrets_file_name_is_valid (name, NULL) ? g_strdup (name) : NULL;
+  check_existing_secrets (self);
+  update_complete (self);
 }
 
 static void
@@ -248,6 +324,7 @@ tts_credentials_page_finalize (GObject *object)
 
   g_clear_object (&self->folder);
   g_clear_pointer (&self->problem, g_free);
+  g_clear_pointer (&self->file_name, g_free);
 
   G_OBJECT_CLASS (tts_credentials_page_parent_class)->finalize (object);
 }
@@ -269,7 +346,22 @@ tts_credentials_page_class_init (TtsCredentialsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, refresh_token_row);
   gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, folder_row);
   gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, existing_row);
+  gtk_widget_class_bind_template_child_full (widget_class, "key_set_fetcher_row", FALSE,
+                                             G_STRUCT_OFFSET (TtsCredentialsPage, key_set_rows[TTS_KEY_SET_FETCHER]));
+  gtk_widget_class_bind_template_child_full (widget_class, "key_set_tastyware_row", FALSE,
+                                             G_STRUCT_OFFSET (TtsCredentialsPage, key_set_rows[TTS_KEY_SET_TASTYWARE]));
+  gtk_widget_class_bind_template_child_full (widget_class, "key_set_sdk_row", FALSE,
+                                             G_STRUCT_OFFSET (TtsCredentialsPage, key_set_rows[TTS_KEY_SET_TASTYTRADE_SDK]));
+  gtk_widget_class_bind_template_child_full (widget_class, "key_set_fetcher_check", FALSE,
+                                             G_STRUCT_OFFSET (TtsCredentialsPage, key_set_checks[TTS_KEY_SET_FETCHER]));
+  gtk_widget_class_bind_template_child_full (widget_class, "key_set_tastyware_check", FALSE,
+                                             G_STRUCT_OFFSET (TtsCredentialsPage, key_set_checks[TTS_KEY_SET_TASTYWARE]));
+  gtk_widget_class_bind_template_child_full (widget_class, "key_set_sdk_check", FALSE,
+                                             G_STRUCT_OFFSET (TtsCredentialsPage, key_set_checks[TTS_KEY_SET_TASTYTRADE_SDK]));
+  gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, file_name_switch);
+  gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, file_name_row);
   gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, problem_label);
+  gtk_widget_class_bind_template_callback (widget_class, file_name_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, choose_folder_cb);
 }
@@ -282,6 +374,9 @@ tts_credentials_page_init (TtsCredentialsPage *self)
   name_icon_buttons (GTK_WIDGET (self->refresh_token_row));
 
   tts_page_set_title (TTS_PAGE (self), _("Your OAuth App"));
+  self->file_name = g_strdup (TTS_SECRETS_FILE_NAME);
+  describe_key_sets (self);
+  gtk_check_button_set_active (self->key_set_checks[TTS_KEY_SET_FETCHER], TRUE);
   tts_credentials_page_set_use_refresh_token (self, FALSE);
   update_complete (self);
 }
@@ -390,6 +485,51 @@ const char *
 tts_credentials_page_get_problem (TtsCredentialsPage *self)
 {
   return self->problem;
+}
+
+TtsKeySet
+tts_credentials_page_get_key_set (TtsCredentialsPage *self)
+{
+  g_return_val_if_fail (TTS_IS_CREDENTIALS_PAGE (self), TTS_KEY_SET_FETCHER);
+
+  for (TtsKeySet set = 0; set < TTS_KEY_SET_N_SETS; set++)
+    if (gtk_check_button_get_active (self->key_set_checks[set]))
+      return set;
+
+  return TTS_KEY_SET_FETCHER;
+}
+
+void
+tts_credentials_page_set_key_set (TtsCredentialsPage *self,
+                                  TtsKeySet           key_set)
+{
+  g_return_if_fail (TTS_IS_CREDENTIALS_PAGE (self));
+  g_return_if_fail (key_set < TTS_KEY_SET_N_SETS);
+
+  gtk_check_button_set_active (self->key_set_checks[key_set], TRUE);
+}
+
+const char *
+tts_credentials_page_get_file_name (TtsCredentialsPage *self)
+{
+  g_return_val_if_fail (TTS_IS_CREDENTIALS_PAGE (self), NULL);
+
+  return self->file_name;
+}
+
+void
+tts_credentials_page_set_file_name (TtsCredentialsPage *self,
+                                    const char         *file_name)
+{
+  gboolean other = file_name != NULL && file_name[0] != '\0' &&
+                   g_strcmp0 (file_name, TTS_SECRETS_FILE_NAME) != 0;
+
+  g_return_if_fail (TTS_IS_CREDENTIALS_PAGE (self));
+
+  if (other)
+    gtk_editable_set_text (GTK_EDITABLE (self->file_name_row), file_name);
+  gtk_switch_set_active (self->file_name_switch, other);
+  file_name_changed_cb (self);
 }
 
 gboolean

@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "tts-key-set.h"
 #include "tts-page.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,15 @@ void        tts_credentials_page_set_folder            (TtsCredentialsPage *self
 const char *tts_credentials_page_get_client_id         (TtsCredentialsPage *self);
 const char *tts_credentials_page_get_client_secret     (TtsCredentialsPage *self);
 const char *tts_credentials_page_get_refresh_token     (TtsCredentialsPage *self);
+/* The names and file the user's scripts read. The file name is NULL while the one typed
+ * cannot be used (the page is then not complete). */
+TtsKeySet   tts_credentials_page_get_key_set           (TtsCredentialsPage *self);
+void        tts_credentials_page_set_key_set           (TtsCredentialsPage *self,
+                                                        TtsKeySet           key_set);
+const char *tts_credentials_page_get_file_name         (TtsCredentialsPage *self);
+/* NULL, "" or .secrets: .secrets, with the other name off. */
+void        tts_credentials_page_set_file_name         (TtsCredentialsPage *self,
+                                                        const char         *file_name);
 /* Empties the secret fields once they are no longer needed. */
 void        tts_credentials_page_clear_secrets         (TtsCredentialsPage *self);
 

@@ -7,7 +7,7 @@
 
 #include <glib/gi18n.h>
 
-#include "tts-account.h"
+#include "tts-account-row.h"
 #include "tts-done-page.h"
 #include "tts-secrets-file.h"
 #include "tts-wipe.h"
@@ -22,29 +22,17 @@ struct _TtsDonePage
   AdwActionRow        *no_accounts_row;
   AdwActionRow        *token_row;
   GtkToggleButton     *reveal_button;
+  AdwPreferencesGroup *usage_group;
+  GtkLabel            *snippet_label;
 
   GPtrArray           *account_rows;
   GFile               *folder;
   char                *manage_uri;
   char                *token;
+  char                *snippet;
 };
 
 G_DEFINE_FINAL_TYPE (TtsDonePage, tts_done_page, TTS_TYPE_PAGE)
-
-static const char *
-describe_authority (const char *authority)
-{
-  /* Translators: what the account holder may do with a brokerage account, shown after
-   * the account type, e.g. “Individual · Owner” */
-  if (g_strcmp0 (authority, "owner") == 0)
-    return _("Owner");
-  if (g_strcmp0 (authority, "trade-only") == 0)
-    return _("Trade only");
-  if (g_strcmp0 (authority, "read-only") == 0)
-    return _("Read only");
-
-  return authority;
-}
 
 static void
 copy_token_cb (TtsDonePage *self)
@@ -55,6 +43,54 @@ copy_token_cb (TtsDonePage *self)
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->token);
   gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s",
                               _("Refresh token copied"));
+}
+
+static void
+copy_snippet_cb (TtsDonePage *self)
+{
+  if (self->snippet == NULL)
+    return;
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->snippet);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", _("Code copied"));
+}
+
+/* The SDK's names, and how its scripts load the file: code, never translated. */
+static void
+show_usage (TtsDonePage *self,
+            TtsFlow     *flow,
+            const char  *file_name)
+{
+  TtsKeySet key_set = tts_flow_get_key_set (flow);
+  gboolean sandbox = tts_environment_get_kind (tts_flow_get_environment (flow)) == TTS_ENVIRONMENT_SANDBOX;
+  g_autoptr(GString) names = g_string_new (NULL);
+  g_autofree char *description = NULL;
+
+  for (TtsCredentialKind kind = TTS_CREDENTIAL_CLIENT_ID; kind <= TTS_CREDENTIAL_REFRESH_TOKEN; kind++)
+    {
+      const char *key = tts_key_set_get_key (key_set, kind);
+
+      if (key == NULL)
+        continue;
+      if (names->len > 0)
+        g_string_append (names, ", ");
+      g_string_append (names, key);
+    }
+
+  if (sandbox)
+    /* Translators: the first %s is a list of variable names, the second a product name */
+    description = g_strdup_printf (_("Saved under the names %s (%s), with TT_SANDBOX=true: these "
+                                     "credentials only work with tastytrade’s sandbox."),
+                                   names->str, tts_key_set_get_product (key_set));
+  else
+    /* Translators: the first %s is a list of variable names, the second a product name */
+    description = g_strdup_printf (_("Saved under the names %s (%s)."),
+                                   names->str, tts_key_set_get_product (key_set));
+  adw_preferences_group_set_description (self->usage_group, description);
+
+  g_free (self->snippet);
+  self->snippet = tts_key_set_dup_snippet (key_set, file_name);
+  gtk_label_set_text (self->snippet_label, self->snippet);
 }
 
 /* Hidden by default: people share screenshots of the last page. */
@@ -146,6 +182,7 @@ tts_done_page_finalize (GObject *object)
   g_clear_object (&self->folder);
   g_clear_pointer (&self->manage_uri, g_free);
   g_clear_pointer (&self->token, tts_wipe_free);
+  g_clear_pointer (&self->snippet, g_free);
 
   G_OBJECT_CLASS (tts_done_page_parent_class)->finalize (object);
 }
@@ -167,6 +204,9 @@ tts_done_page_class_init (TtsDonePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, no_accounts_row);
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, token_row);
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, reveal_button);
+  gtk_widget_class_bind_template_child (widget_class, TtsDonePage, usage_group);
+  gtk_widget_class_bind_template_child (widget_class, TtsDonePage, snippet_label);
+  gtk_widget_class_bind_template_callback (widget_class, copy_snippet_cb);
   gtk_widget_class_bind_template_callback (widget_class, copy_token_cb);
   gtk_widget_class_bind_template_callback (widget_class, update_token_row);
   gtk_widget_class_bind_template_callback (widget_class, open_folder_cb);
@@ -198,6 +238,8 @@ tts_done_page_show_result (TtsDonePage *self,
   GListModel *accounts;
   GFile *file;
   g_autofree char *path = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *backup_name = NULL;
   guint n_accounts;
 
   g_return_if_fail (TTS_IS_DONE_PAGE (self));
@@ -210,6 +252,10 @@ tts_done_page_show_result (TtsDonePage *self,
   if (file != NULL)
     self->folder = g_file_get_parent (file);
   gtk_widget_set_visible (GTK_WIDGET (self->backup_row), tts_flow_get_backup_made (flow));
+  name = file != NULL ? g_file_get_basename (file) : g_strdup (tts_flow_get_file_name (flow));
+  backup_name = g_strconcat (name, ".backup", NULL);
+  adw_action_row_set_subtitle (self->backup_row, backup_name);
+  show_usage (self, flow, name);
 
   g_free (self->manage_uri);
   self->manage_uri = g_strdup (tts_environment_get_manage_uri (tts_flow_get_environment (flow)));
@@ -220,17 +266,8 @@ tts_done_page_show_result (TtsDonePage *self,
   for (guint i = 0; i < n_accounts; i++)
     {
       g_autoptr(TtsAccount) account = g_list_model_get_item (accounts, i);
-      g_autofree char *subtitle = NULL;
-      const char *nickname = tts_account_get_nickname (account);
-      const char *type_name = tts_account_get_type_name (account);
-      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *row = tts_account_row_new (account);
 
-      /* Translators: account type, then the holder's authority, e.g. “Individual · Owner” */
-      subtitle = g_strdup_printf (C_("account", "%s · %s"),
-                                  type_name != NULL ? type_name : nickname != NULL ? nickname : "",
-                                  describe_authority (tts_account_get_authority (account)));
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), tts_account_get_number (account));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       adw_preferences_group_add (self->accounts_group, row);
       g_ptr_array_add (self->account_rows, row);
     }

@@ -9,6 +9,7 @@
 
 #include "tts-error.h"
 #include "tts-reflow-bin.h"
+#include "tts-secrets-file.h"
 #include "tts-signin-loader.h"
 #include "tts-timing.h"
 #include "tts-window-private.h"
@@ -207,6 +208,19 @@ show_toast (TtsWindow  *self,
 }
 
 static void
+remember_file_format (TtsWindow *self)
+{
+  const char *file_name = tts_credentials_page_get_file_name (self->credentials_page);
+
+  if (self->settings == NULL)
+    return;
+
+  g_settings_set_enum (self->settings, "key-set", tts_credentials_page_get_key_set (self->credentials_page));
+  g_settings_set_string (self->settings, "file-name",
+                         g_strcmp0 (file_name, TTS_SECRETS_FILE_NAME) == 0 ? "" : file_name);
+}
+
+static void
 begin_flow (TtsWindow *self)
 {
   TtsCredentialsPage *page = self->credentials_page;
@@ -221,6 +235,12 @@ begin_flow (TtsWindow *self)
       show_toast (self, text);
       return;
     }
+
+  /* The page is only complete with a usable file name. */
+  tts_flow_set_file_format (self->flow,
+                            tts_credentials_page_get_key_set (page),
+                            tts_credentials_page_get_file_name (page));
+  remember_file_format (self);
 
   if (tts_credentials_page_get_use_refresh_token (page))
     started = tts_flow_begin_with_refresh_token (self->flow,
@@ -492,6 +512,18 @@ tts_window_constructed (GObject *object)
 
           tts_credentials_page_set_folder (self->credentials_page, folder);
         }
+    }
+
+  if (self->settings != NULL)
+    {
+      g_autofree char *file_name = g_settings_get_string (self->settings, "file-name");
+      int key_set = g_settings_get_enum (self->settings, "key-set");
+
+      if (key_set >= 0 && key_set < TTS_KEY_SET_N_SETS)
+        tts_credentials_page_set_key_set (self->credentials_page, key_set);
+      /* A name edited by hand into something unusable is forgotten, not refused. */
+      if (tts_secrets_file_name_is_valid (file_name, NULL))
+        tts_credentials_page_set_file_name (self->credentials_page, file_name);
     }
 
   show_page (self, TTS_PAGE (self->start_page));
