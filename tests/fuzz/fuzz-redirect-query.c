@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Feeds arbitrary bytes to tts_auth_request_parse_query() and tts_auth_request_parse_redirect(),
- * as a bare query, as a whole URI and behind the real redirect URI. The state is 256 random
+ * as a bare query, as a whole URI and behind the real redirect URI, and to
+ * tts_auth_request_parse_pasted() as a user would paste them. The state is 256 random
  * bits, so a fuzzer would never guess it: each "@STATE@" in the input becomes the request's
  * state, which lets it reach the trusted branches (error=, code=, error_description=) and keeps
  * every crash reproducible. The same input with the placeholder left as it is must never be
@@ -124,6 +125,37 @@ parse_redirect (const char *uri,
   g_assert_true ((result == TTS_REDIRECT_NOT_OURS) == !tts_auth_request_is_redirect (request, uri));
 }
 
+/* What a user pastes may lack the state (a bare code): it can give a code without it, but
+ * never answers "not ours", and a code it gives is one line of visible text. */
+static void
+parse_pasted (const char *text)
+{
+  g_autoptr(TtsSecret) code = NULL;
+  g_autoptr(GError) error = NULL;
+  TtsRedirectResult result;
+
+  result = tts_auth_request_parse_pasted (get_request (), text, &code, &error);
+  if (result == TTS_REDIRECT_CODE)
+    {
+      g_assert_no_error (error);
+      g_assert_nonnull (code);
+      g_assert_cmpstr (code, !=, "");
+      g_assert_true (g_utf8_validate (code, -1, NULL));
+      return;
+    }
+
+  g_assert_cmpint (result, ==, TTS_REDIRECT_REJECTED);
+  g_assert_null (code);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == TTS_ERROR);
+  g_assert_true (error->code == TTS_ERROR_INVALID_INPUT
+                 || error->code == TTS_ERROR_STATE_MISMATCH
+                 || error->code == TTS_ERROR_ACCESS_DENIED
+                 || error->code == TTS_ERROR_AUTHORIZATION_FAILED);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_assert_false (has_control_characters (error->message));
+}
+
 static void
 parse_all (const char *text,
            gboolean    may_be_trusted)
@@ -132,6 +164,7 @@ parse_all (const char *text,
 
   parse_query (text, may_be_trusted);
   parse_redirect (text, may_be_trusted);
+  parse_pasted (text);
 
   /* As tastytrade sends it: http://localhost:8000?code=…&state=… */
   behind_redirect_uri = g_strconcat (tts_auth_request_get_redirect_uri (get_request ()), "?",
