@@ -1316,7 +1316,11 @@ test_python_values (Fixture       *fixture,
       for (guint k = 0; k < 3; k++)
         {
           g_test_message ("%s=[%s]", keys[k], triple[k]);
-          g_assert_cmpstr (g_hash_table_lookup (read, keys[k]), ==, triple[k]);
+          /* An empty client ID is not written: the one before stays. */
+          if (k == 0 && triple[k][0] == '\0')
+            g_assert_cmpstr (g_hash_table_lookup (read, keys[k]), !=, "");
+          else
+            g_assert_cmpstr (g_hash_table_lookup (read, keys[k]), ==, triple[k]);
         }
     }
 }
@@ -1497,6 +1501,23 @@ test_key_sets (Fixture       *fixture,
   g_assert_cmpstr (tts_key_set_get_key (TTS_KEY_SET_TASTYTRADE_SDK, TTS_CREDENTIAL_CLIENT_ID), ==, "TT_CLIENT_ID");
   g_assert_cmpstr (tts_key_set_get_key (TTS_KEY_SET_TASTYTRADE_SDK, TTS_CREDENTIAL_CLIENT_SECRET), ==, "TT_CLIENT_SECRET");
   g_assert_cmpstr (tts_key_set_get_key (TTS_KEY_SET_TASTYTRADE_SDK, TTS_CREDENTIAL_REFRESH_TOKEN), ==, "TT_REFRESH_TOKEN");
+}
+
+/* A file read with no client ID (renewed by a check) gets no empty one. */
+static void
+test_empty_client_id_not_written (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  write_child (fixture, ".secrets", "TT_API_CLIENT_SECRET=s\nTT_REFRESH_TOKEN=old\n", 0600);
+  g_assert_true (tts_secrets_file_save (file, "", CLIENT_SECRET, REFRESH_TOKEN, NULL, &error));
+  g_assert_no_error (error);
+  text = read_child (fixture, ".secrets");
+  g_assert_null (strstr (text, "TT_API_CLIENT_ID"));
+  g_assert_nonnull (strstr (text, "TT_REFRESH_TOKEN=" REFRESH_TOKEN "\n"));
 }
 
 /* Switching sets adds the new names and keeps the old ones: nothing a script reads is lost. */
@@ -1830,6 +1851,7 @@ main (int   argc,
   add_test ("/secrets-file/key-sets/each", test_key_sets);
   add_test ("/secrets-file/key-sets/switch-keeps-old-names", test_key_set_switch_keeps_old_names);
   add_test ("/secrets-file/sandbox-marker", test_sandbox_marker);
+  add_test ("/secrets-file/key-sets/empty-client-id", test_empty_client_id_not_written);
   add_test ("/secrets-file/file-name/other", test_other_file_name);
   g_test_add_func ("/secrets-file/file-name/refused", test_file_names_refused);
   add_test ("/secrets-file/load/file", test_load);

@@ -333,6 +333,82 @@ test_keyboard_only (Fixture       *fixture,
   tts_test_window_wait_until (fixture, window_closed, "Return to close the window");
 }
 
+/* "Is my token still good?": Check It next to the folder that already has a file. */
+static gboolean
+secrets_found (Fixture *fixture)
+{
+  return tts_credentials_page_get_secrets_exist (tts_window_get_credentials_page (fixture->window));
+}
+
+static gboolean
+check_done (Fixture *fixture)
+{
+  TtsCheckDialog *dialog = tts_window_get_check_dialog (fixture->window);
+
+  return dialog != NULL && tts_check_dialog_get_done (dialog);
+}
+
+static char *
+run_check (Fixture *fixture)
+{
+  TtsCheckDialog *dialog;
+  char *text;
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.check-existing", NULL);
+  tts_test_window_wait_until (fixture, check_done, "the check to finish");
+  dialog = tts_window_get_check_dialog (fixture->window);
+  text = tts_test_visible_text (GTK_WIDGET (dialog));
+  g_test_message ("Check dialog: %s", text);
+
+  return text;
+}
+
+static void
+test_check_existing (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *token = tts_fake_tastytrade_create_grant (fixture->fake, TTS_TEST_CLIENT_ID);
+  g_autofree char *contents = g_strdup_printf ("# mine\nTT_API_CLIENT_ID=%s\nTT_API_CLIENT_SECRET=%s\n"
+                                               "TT_REFRESH_TOKEN=%s\n",
+                                               TTS_TEST_CLIENT_ID, TTS_TEST_CLIENT_SECRET, token);
+  g_autofree char *path = g_build_filename (fixture->folder_path, ".secrets", NULL);
+  g_autofree char *good = NULL;
+  g_autofree char *revoked = NULL;
+  g_autofree char *after = NULL;
+  TtsCheckDialog *dialog;
+  const GError *error;
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  tts_test_window_fill_credentials (fixture, FALSE, NULL);
+  tts_test_window_wait_until (fixture, secrets_found, "the page to see the existing file");
+
+  good = run_check (fixture);
+  dialog = tts_window_get_check_dialog (fixture->window);
+  g_assert_no_error ((GError *) tts_check_dialog_get_error (dialog));
+  g_assert_nonnull (strstr (good, "Your Token Works"));
+  g_assert_nonnull (strstr (good, "5WX01234"));
+  g_assert_nonnull (strstr (good, "5WY99999"));
+  g_assert_null (strstr (good, token));
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_null (tts_window_get_check_dialog (fixture->window));
+
+  /* The grant deleted on tastytrade's site: the precise reason, and what to do. */
+  tts_fake_tastytrade_revoke_grants (fixture->fake, TTS_TEST_CLIENT_ID);
+  revoked = run_check (fixture);
+  dialog = tts_window_get_check_dialog (fixture->window);
+  error = tts_check_dialog_get_error (dialog);
+  g_assert_error ((GError *) error, TTS_ERROR, TTS_ERROR_INVALID_GRANT);
+  g_assert_nonnull (strstr (revoked, error->message));
+  g_assert_nonnull (strstr (revoked, tts_error_get_remedy (error)));
+  g_assert_null (strstr (revoked, token));
+  gtk_window_close (GTK_WINDOW (dialog));
+
+  /* Checking changed nothing. */
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, contents);
+  g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_IDLE);
+}
+
 /* Another SDK's names in another file: written, shown with the code that loads them, and
  * offered again next time. */
 static void
@@ -433,6 +509,7 @@ main (int   argc,
   ADD ("cancel-frees-port", test_cancel_frees_port);
   ADD ("window-size-remembered", test_window_size_remembered);
   ADD ("other-sdk-names", test_other_sdk_names);
+  ADD ("check-existing", test_check_existing);
   ADD ("keyboard-only", test_keyboard_only);
 
 #undef ADD

@@ -81,8 +81,9 @@ tts_error_get_remedy (const GError *error)
       return _("Copy the Client ID and Client Secret again from tastytrade’s site, and make "
                "sure Production or Sandbox matches where you created the app.");
     case TTS_ERROR_INVALID_GRANT:
-      return _("Sign in again to get a new code. If you pasted a refresh token, create a new "
-               "grant on tastytrade's site; it may have been deleted or made in the other environment.");
+      return _("Get a new refresh token by signing in again with Tastytrade API Setup. A token made "
+               "with Create Grant stops working when its grant is deleted, and works only in the "
+               "environment it was made in.");
     case TTS_ERROR_FORBIDDEN:
       return _("Edit the OAuth app on tastytrade’s site so that it has Read permission, then sign in again.");
     case TTS_ERROR_SERVICE_UNAVAILABLE:

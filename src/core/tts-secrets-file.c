@@ -931,7 +931,8 @@ tts_secrets_file_save (TtsSecretsFile  *self,
                           : kind == TTS_CREDENTIAL_CLIENT_SECRET ? client_secret
                           : refresh_token;
 
-      if (key == NULL)
+      /* A file read with no client ID gets none written back. */
+      if (key == NULL || (kind == TTS_CREDENTIAL_CLIENT_ID && value[0] == '\0'))
         continue;
       keys[n_keys] = key;
       values[n_keys++] = value;

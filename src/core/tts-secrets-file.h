@@ -62,9 +62,10 @@ TtsStoredCredentials *tts_secrets_file_load        (TtsSecretsFile      *self,
                                                     GCancellable        *cancellable,
                                                     GError             **error);
 
-/* Writes the key set's keys (see tts_secrets_file_set_key_set() and _set_sandbox()). The new content goes to a temporary file .secrets.XXXXXXXX in the
- * same folder, created 0600 whatever the umask (never wider at any moment), fsynced and
- * renamed over .secrets; the folder is then fsynced.
+/* Writes the key set's keys (see tts_secrets_file_set_key_set() and _set_sandbox()); an
+ * empty @client_id is not written. The new content goes to a temporary file
+ * .secrets.XXXXXXXX in the same folder, created 0600 whatever the umask (never wider at any
+ * moment), fsynced and renamed over .secrets; the folder is then fsynced.
  * An existing .secrets keeps every other byte (tts_dotenv_merge()). Its previous content is
  * written the same way to a second temporary file, renamed to .secrets.backup (0600) just
  * before the new .secrets: one generation is kept, an older backup is replaced.

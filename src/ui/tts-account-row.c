@@ -21,7 +21,7 @@ describe_authority (const char *authority)
   if (g_strcmp0 (authority, "read-only") == 0)
     return _("Read only");
 
-  return authority;
+  return authority != NULL ? authority : "";
 }
 
 GtkWidget *

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "tts-application.h"
+#include "tts-check-command.h"
 #include "tts-environment.h"
 #include "tts-window.h"
 
@@ -31,6 +32,10 @@ static const GOptionEntry options[] = {
     N_("For tests: the redirect URI registered with the service (default http://localhost:8000)"), N_("URI") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Show the version and quit"), NULL },
+  { "check", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Check the credentials saved in PATH (a folder or file; default: the current folder) and exit"), NULL },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
+    NULL, N_("[PATH]") },
   { NULL }
 };
 
@@ -38,10 +43,45 @@ static int
 tts_application_handle_local_options (GApplication *application,
                                       GVariantDict *options_dict)
 {
+  g_autofree const char **paths = NULL;
+
   if (g_variant_dict_contains (options_dict, "version"))
     {
       g_print ("%s %s\n", "tastytrade-setup", PACKAGE_VERSION);
       return 0;
+    }
+
+  g_variant_dict_lookup (options_dict, G_OPTION_REMAINING, "^a&ay", &paths);
+
+  /* Here, before GTK starts and before D-Bus registration: it needs neither a display
+   * nor a session bus. */
+  if (g_variant_dict_contains (options_dict, "check"))
+    {
+      const char *api_uri = NULL;
+      gboolean sandbox = FALSE;
+
+      if (paths != NULL && paths[0] != NULL && paths[1] != NULL)
+        {
+          g_printerr ("tastytrade-setup: %s\n", _("--check takes one folder or file."));
+          return 2;
+        }
+
+      g_variant_dict_lookup (options_dict, "api-url", "&s", &api_uri);
+      g_variant_dict_lookup (options_dict, "sandbox", "b", &sandbox);
+
+      return tts_check_command_run (paths != NULL ? paths[0] : NULL, api_uri, sandbox);
+    }
+
+  if (paths != NULL && paths[0] != NULL)
+    {
+      g_autofree char *name = g_filename_display_name (paths[0]);
+
+      g_printerr ("tastytrade-setup: ");
+      /* Translators: %s is what was typed after the options */
+      g_printerr (_("Unexpected argument “%s”. To check a saved setup, use --check %s."),
+                  name, name);
+      g_printerr ("\n");
+      return 2;
     }
 
   return -1;

@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "tts-check-dialog.h"
 #include "tts-credentials-page.h"
 #include "tts-done-page.h"
 #include "tts-flow.h"
@@ -22,5 +23,7 @@ TtsSigninPage      *tts_window_get_signin_page      (TtsWindow *self);
 TtsProgressPage    *tts_window_get_progress_page    (TtsWindow *self);
 TtsDonePage        *tts_window_get_done_page        (TtsWindow *self);
 TtsPage            *tts_window_get_visible_page     (TtsWindow *self);
+/* The "Check It" dialog while it is open, else NULL. */
+TtsCheckDialog     *tts_window_get_check_dialog     (TtsWindow *self);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tts-check-dialog.h"
 #include "tts-error.h"
 #include "tts-reflow-bin.h"
 #include "tts-secrets-file.h"
@@ -38,6 +39,8 @@ struct _TtsWindow
   GCancellable         *cancellable;
   TtsProgressPage      *progress_page;
   TtsDonePage          *done_page;
+  /* The open "Check It" dialog, for the tests. */
+  TtsCheckDialog       *check_dialog;
 
   guint                 progress_delay_id;
 
@@ -326,6 +329,28 @@ back_action_cb (GtkWidget  *widget,
     }
 }
 
+/* "Check It" on the credentials page: the file the folder has now, under the name chosen. */
+static void
+check_existing_action_cb (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  TtsWindow *self = TTS_WINDOW (widget);
+  GFile *folder = tts_credentials_page_get_folder (self->credentials_page);
+  const char *file_name = tts_credentials_page_get_file_name (self->credentials_page);
+  TtsEnvironment *environment = tts_flow_get_environment (self->flow);
+  TtsCheckDialog *dialog;
+
+  if (folder == NULL || file_name == NULL)
+    return;
+
+  dialog = tts_check_dialog_new (GTK_WINDOW (self), folder, file_name,
+                                 tts_environment_is_custom (environment) ?
+                                 tts_environment_get_api_uri (environment) : NULL);
+  g_set_weak_pointer (&self->check_dialog, dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 show_toast_action_cb (GtkWidget  *widget,
                       const char *action_name,
@@ -546,6 +571,7 @@ tts_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
   g_clear_error (&self->signin_error);
+  g_clear_weak_pointer (&self->check_dialog);
 
   G_OBJECT_CLASS (tts_window_parent_class)->dispose (object);
 }
@@ -651,6 +677,7 @@ tts_window_class_init (TtsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.primary", NULL, primary_action_cb);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action_cb);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.check-existing", NULL, check_existing_action_cb);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.back", NULL);
 }
 
@@ -770,6 +797,12 @@ TtsStartPage *
 tts_window_get_start_page (TtsWindow *self)
 {
   return self->start_page;
+}
+
+TtsCheckDialog *
+tts_window_get_check_dialog (TtsWindow *self)
+{
+  return self->check_dialog;
 }
 
 TtsCredentialsPage *

@@ -1,0 +1,27 @@
+/* tts-check-dialog.h: "is my token still good?" for a file already in the folder
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define TTS_TYPE_CHECK_DIALOG (tts_check_dialog_get_type ())
+
+G_DECLARE_FINAL_TYPE (TtsCheckDialog, tts_check_dialog, TTS, CHECK_DIALOG, AdwMessageDialog)
+
+/* Checks @file_name in @folder at once: refreshes its token and reads the accounts, then
+ * says which accounts it reads or precisely why it fails. @api_uri: NULL for tastytrade's
+ * own service (production or sandbox, as the file says), else a test service. */
+TtsCheckDialog *tts_check_dialog_new        (GtkWindow      *parent,
+                                             GFile          *folder,
+                                             const char     *file_name,
+                                             const char     *api_uri);
+/* Whether the check has finished; then its error, NULL when the credentials work. */
+gboolean        tts_check_dialog_get_done   (TtsCheckDialog *self);
+const GError   *tts_check_dialog_get_error  (TtsCheckDialog *self);
+
+G_END_DECLS
