@@ -16,7 +16,8 @@ WebKitWebView *tts_signin_page_get_web_view (TtsSigninPage *self);
 const char    *tts_signin_page_get_host     (TtsSigninPage *self);
 
 /* Where pages meant for the user's browser go (https links that leave the sign-in,
- * target=_blank, window.open()): gtk_show_uri() unless a test watches instead. */
+ * target=_blank, window.open(), and the sign-in itself with Use My Web Browser):
+ * gtk_show_uri_full() unless a test watches instead. */
 typedef void (*TtsSigninPageOpenFunc) (TtsSigninPage *self,
                                        const char    *uri,
                                        gpointer       user_data);
@@ -34,5 +35,21 @@ gboolean       tts_signin_page_get_load_timeout_armed (TtsSigninPage         *se
 gboolean       tts_signin_page_get_prepared           (TtsSigninPage         *self);
 /* How many navigations the view refused to load, since it was made. */
 guint          tts_signin_page_get_refused_count      (TtsSigninPage         *self);
+
+/* The other ways in, beside the view: the user's browser, the copied link, paste-back. */
+GtkButton     *tts_signin_page_get_browser_button     (TtsSigninPage         *self);
+GtkButton     *tts_signin_page_get_copy_button        (TtsSigninPage         *self);
+GtkButton     *tts_signin_page_get_more_time_button   (TtsSigninPage         *self);
+/* "Waiting until 14:05", from the flow's "wait-deadline". */
+const char    *tts_signin_page_get_deadline_text      (TtsSigninPage         *self);
+gboolean       tts_signin_page_get_paste_revealed     (TtsSigninPage         *self);
+GtkEditable   *tts_signin_page_get_paste_entry        (TtsSigninPage         *self);
+GtkButton     *tts_signin_page_get_continue_button    (TtsSigninPage         *self);
+/* What the page says under the pasted address, or NULL when it says nothing. */
+const char    *tts_signin_page_get_paste_error        (TtsSigninPage         *self);
+/* Why the browser cannot return by itself, as the page says it, or NULL when it can. */
+const char    *tts_signin_page_get_listener_problem   (TtsSigninPage         *self);
+/* How many times an answer from a browser outside brought the window to the front. */
+guint          tts_signin_page_get_presented_count    (TtsSigninPage         *self);
 
 G_END_DECLS

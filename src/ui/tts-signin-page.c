@@ -27,6 +27,17 @@ struct _TtsSigninPage
   GtkImage              *security_image;
   GtkLabel              *host_label;
   GtkProgressBar        *progress_bar;
+  GtkButton             *browser_button;
+  GtkButton             *copy_button;
+  GtkButton             *more_time_button;
+  GtkLabel              *deadline_label;
+  GtkRevealer           *paste_revealer;
+  GtkWidget             *listener_box;
+  GtkLabel              *listener_label;
+  GtkLabel              *explanation_label;
+  GtkEntry              *paste_entry;
+  GtkButton             *continue_button;
+  GtkLabel              *paste_error_label;
 
   WebKitWebView         *web_view;
   TtsFlow               *flow;
@@ -47,6 +58,18 @@ struct _TtsSigninPage
   guint                  refused;
   TtsSigninPageOpenFunc  open_func;
   gpointer               open_data;
+  /* Launches of the user's browser; cancelled in dispose. */
+  GCancellable          *cancellable;
+
+  /* The flow's state as last seen, to tell where a change comes from. */
+  TtsFlowState           state;
+  /* Whether this attempt went out to a browser outside the window (opened or copied):
+   * its answer then brings the window to the front. */
+  gboolean               sent_out;
+  /* While the user's paste is with the flow: they are at the window already. */
+  gboolean               submitting;
+  gboolean               focus_when_revealed;
+  guint                  presented;
 };
 
 G_DEFINE_FINAL_TYPE (TtsSigninPage, tts_signin_page, TTS_TYPE_PAGE)
@@ -116,8 +139,48 @@ may_show (TtsSigninPage *self,
 }
 
 static void
-open_in_browser (TtsSigninPage *self,
-                 const char    *uri)
+tell_not_opened (TtsSigninPage *self,
+                 GObject       *source,
+                 GAsyncResult  *result,
+                 const char    *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (gtk_show_uri_full_finish (GTK_WINDOW (source), result, &error) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_debug ("Could not open the browser: %s", error->message);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", message);
+}
+
+static void
+open_link_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(TtsSigninPage) self = user_data;
+
+  tell_not_opened (self, source, result, _("Could not open your web browser."));
+}
+
+static void
+open_sign_in_done_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(TtsSigninPage) self = user_data;
+
+  tell_not_opened (self, source, result,
+                   _("Could not open your web browser. Copy the link instead."));
+}
+
+/* The one way to the user's browser: links that leave the view, and the sign-in itself.
+ * gtk_show_uri_full() goes through the desktop's launcher, the OpenURI portal in Flatpak. */
+static void
+open_in_browser (TtsSigninPage       *self,
+                 const char          *uri,
+                 GAsyncReadyCallback  callback)
 {
   GtkRoot *root;
 
@@ -128,7 +191,8 @@ open_in_browser (TtsSigninPage *self,
     }
 
   root = gtk_widget_get_root (GTK_WIDGET (self));
-  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+  gtk_show_uri_full (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME,
+                     self->cancellable, callback, g_object_ref (self));
 }
 
 static void
@@ -160,7 +224,7 @@ leave_view (TtsSigninPage *self,
 
   if (parsed != NULL && g_uri_get_host (parsed) != NULL &&
       g_ascii_strcasecmp (g_uri_get_scheme (parsed), "https") == 0)
-    open_in_browser (self, uri);
+    open_in_browser (self, uri, open_link_done_cb);
   else
     tell_refused (self, parsed);
 }
@@ -474,12 +538,285 @@ progress_changed_cb (TtsSigninPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), loading && progress < 1.0);
 }
 
+/* The other ways in: the user's own browser, the copied link, paste-back */
+
+static gboolean
+waiting (TtsSigninPage *self)
+{
+  return self->flow != NULL && tts_flow_get_state (self->flow) == TTS_FLOW_STATE_AUTHORIZING;
+}
+
+static void
+show_paste_error (TtsSigninPage *self,
+                  const char    *message)
+{
+  GtkWidget *entry = GTK_WIDGET (self->paste_entry);
+  GtkAccessibleInvalidState invalid = message != NULL ? GTK_ACCESSIBLE_INVALID_TRUE :
+                                                        GTK_ACCESSIBLE_INVALID_FALSE;
+
+  gtk_label_set_text (self->paste_error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->paste_error_label), message != NULL);
+
+  if (message != NULL)
+    gtk_widget_add_css_class (entry, "error");
+  else
+    gtk_widget_remove_css_class (entry, "error");
+
+  /* Read with the field (GTK 4.8 has no announcements, nor descriptions from relations). */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_STATE_INVALID, invalid, -1);
+  if (message != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message,
+                                    -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+}
+
+/* After the link went out, pasting its end is the next step the window can help with: the
+ * field gets the keyboard once it can take it, when it has slid in. */
+static void
+reveal_paste_back (TtsSigninPage *self)
+{
+  if (gtk_revealer_get_child_revealed (self->paste_revealer))
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self->paste_entry));
+      return;
+    }
+
+  self->focus_when_revealed = TRUE;
+  gtk_revealer_set_reveal_child (self->paste_revealer, TRUE);
+}
+
+static void
+paste_revealed_cb (TtsSigninPage *self)
+{
+  if (!gtk_revealer_get_child_revealed (self->paste_revealer) || !self->focus_when_revealed)
+    return;
+
+  self->focus_when_revealed = FALSE;
+  gtk_widget_grab_focus (GTK_WIDGET (self->paste_entry));
+}
+
+static void
+open_browser_action_cb (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  TtsSigninPage *self = TTS_SIGNIN_PAGE (widget);
+
+  if (!waiting (self))
+    return;
+
+  self->sent_out = TRUE;
+  reveal_paste_back (self);
+  open_in_browser (self, tts_flow_get_authorize_uri (self->flow), open_sign_in_done_cb);
+}
+
+static void
+copy_link_action_cb (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  TtsSigninPage *self = TTS_SIGNIN_PAGE (widget);
+
+  if (!waiting (self))
+    return;
+
+  /* It may be opened on this computer too, whose listener then takes the answer. */
+  self->sent_out = TRUE;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
+                          tts_flow_get_authorize_uri (self->flow));
+  gtk_widget_activate_action (widget, "win.show-toast", "s",
+                              _("Link copied. Open it in a browser to sign in."));
+  reveal_paste_back (self);
+}
+
+static void
+more_time_action_cb (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  TtsSigninPage *self = TTS_SIGNIN_PAGE (widget);
+
+  if (waiting (self))
+    tts_flow_extend_wait (self->flow);
+}
+
+static void
+continue_action_cb (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  TtsSigninPage *self = TTS_SIGNIN_PAGE (widget);
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->paste_entry));
+  g_autoptr(GError) error = NULL;
+  gboolean started;
+
+  if (!waiting (self))
+    return;
+
+  self->submitting = TRUE;
+  started = tts_flow_submit_pasted (self->flow, text, &error);
+  self->submitting = FALSE;
+
+  /* Started: the page stays as it is while the token is fetched (no frame to draw); the
+   * field is cleared when the attempt ends. A refusal by tastytrade ended the attempt, and
+   * the window says so. Anything else: the flow still waits, for a better paste. */
+  if (started || !waiting (self))
+    return;
+
+  show_paste_error (self, error->message);
+  gtk_widget_grab_focus (GTK_WIDGET (self->paste_entry));
+}
+
+static void
+paste_entry_activate_cb (TtsSigninPage *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "signin.continue", NULL);
+}
+
+static void
+paste_entry_changed_cb (TtsSigninPage *self)
+{
+  /* The error was about what was there before. */
+  if (gtk_widget_get_visible (GTK_WIDGET (self->paste_error_label)))
+    show_paste_error (self, NULL);
+}
+
+/* "14:05", or "2:05 PM" where the desktop shows the time so. */
+static char *
+format_time_of_day (GDateTime *time)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *clock_format = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, "org.gnome.desktop.interface", TRUE);
+  if (schema != NULL && g_settings_schema_has_key (schema, "clock-format"))
+    {
+      settings = g_settings_new_full (schema, NULL, NULL);
+      clock_format = g_settings_get_string (settings, "clock-format");
+    }
+
+  if (g_strcmp0 (clock_format, "12h") == 0)
+    /* Translators: a time of day on a 12-hour clock, see g_date_time_format()
+     * xgettext:no-c-format */
+    return g_date_time_format (time, _("%-l:%M %p"));
+
+  /* Translators: a time of day on a 24-hour clock, see g_date_time_format()
+   * xgettext:no-c-format */
+  return g_date_time_format (time, _("%H:%M"));
+}
+
+static void
+more_time_tooltip (TtsSigninPage *self)
+{
+  guint minutes = (TTS_FLOW_WAIT_SECONDS + 59) / 60;
+  g_autofree char *tooltip = NULL;
+
+  /* Translators: the More Time button's tooltip; the wait starts over, it is not added to */
+  tooltip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Wait until %u minute from now",
+                                          "Wait until %u minutes from now", minutes),
+                             minutes);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->more_time_button), tooltip);
+}
+
+/* Follows the flow's one timer: the page itself never wakes up to count down. */
+static void
+wait_deadline_changed_cb (TtsSigninPage *self)
+{
+  gint64 deadline = tts_flow_get_wait_deadline (self->flow);
+  g_autoptr(GDateTime) time = NULL;
+  g_autofree char *time_text = NULL;
+  g_autofree char *text = NULL;
+
+  /* The wait is over: the page stays as it is until the window moves on. */
+  if (deadline == 0)
+    return;
+
+  time = g_date_time_new_from_unix_local (deadline / G_USEC_PER_SEC);
+  time_text = time != NULL ? format_time_of_day (time) : NULL;
+  if (time_text == NULL)
+    return;
+
+  /* Translators: %s is a time of day, e.g. “14:05”; the sign-in stops then */
+  text = g_strdup_printf (_("Waiting until %s"), time_text);
+  gtk_label_set_text (self->deadline_label, text);
+}
+
+/* The flow began waiting for this attempt's redirect. */
+static void
+begin_waiting (TtsSigninPage *self)
+{
+  TtsEnvironment *environment = tts_flow_get_environment (self->flow);
+  const char *redirect_uri = tts_environment_get_redirect_uri (environment);
+  const GError *listener_error = tts_flow_get_listener_error (self->flow);
+  g_autofree char *placeholder = NULL;
+
+  self->sent_out = FALSE;
+  show_paste_error (self, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (self->paste_entry), "");
+
+  /* An example of what to paste: the redirect address, as the browser shows it. */
+  placeholder = g_strdup_printf ("%s%s?code=…", redirect_uri,
+                                 g_str_has_suffix (redirect_uri, "/") ? "" : "/");
+  gtk_entry_set_placeholder_text (self->paste_entry, placeholder);
+
+  if (listener_error != NULL)
+    {
+      g_autofree char *text = NULL;
+
+      /* The first sentence names the port, and the program on it where the system tells. */
+      text = g_strdup_printf ("%s %s", listener_error->message,
+                              _("Your web browser cannot return here by itself. Sign in above, "
+                                "or paste the address it ends on."));
+      gtk_label_set_text (self->listener_label, text);
+    }
+  gtk_widget_set_visible (self->listener_box, listener_error != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->explanation_label), listener_error == NULL);
+
+  /* Part of the page from the start: shown with it, not slid in after. */
+  gtk_revealer_set_transition_type (self->paste_revealer, GTK_REVEALER_TRANSITION_TYPE_NONE);
+  gtk_revealer_set_reveal_child (self->paste_revealer, listener_error != NULL);
+  gtk_revealer_set_transition_type (self->paste_revealer, GTK_REVEALER_TRANSITION_TYPE_SLIDE_UP);
+}
+
+/* The attempt ended, the page is out of sight: nothing of it stays for the next one. */
+static void
+end_waiting (TtsSigninPage *self)
+{
+  self->sent_out = FALSE;
+  self->focus_when_revealed = FALSE;
+  gtk_revealer_set_reveal_child (self->paste_revealer, FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (self->paste_entry), "");
+  show_paste_error (self, NULL);
+  gtk_widget_set_visible (self->listener_box, FALSE);
+}
+
+/* The browser outside handed the answer back: the user is still there, so the wizard
+ * comes to them. */
+static void
+bring_to_front (TtsSigninPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (!GTK_IS_WINDOW (root))
+    return;
+
+  self->presented++;
+  gtk_window_present (GTK_WINDOW (root));
+}
+
 static void
 tts_signin_page_dispose (GObject *object)
 {
   TtsSigninPage *self = (TtsSigninPage *) object;
 
   disarm_load_timeout (self);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   if (self->flow != NULL)
     g_signal_handlers_disconnect_by_data (self->flow, self);
   g_clear_object (&self->flow);
@@ -494,11 +831,24 @@ tts_signin_page_dispose (GObject *object)
 static void
 flow_state_changed_cb (TtsSigninPage *self)
 {
-  switch (tts_flow_get_state (self->flow))
+  TtsFlowState previous = self->state;
+  TtsFlowState state = tts_flow_get_state (self->flow);
+
+  self->state = state;
+
+  /* The redirect (or a refusal) came from the browser outside, not from this window. A
+   * cancel is the user's own doing, at the window. */
+  if (previous == TTS_FLOW_STATE_AUTHORIZING && self->sent_out && !self->submitting &&
+      (state == TTS_FLOW_STATE_EXCHANGING || state == TTS_FLOW_STATE_FAILED))
+    bring_to_front (self);
+
+  switch (state)
     {
     case TTS_FLOW_STATE_AUTHORIZING:
       if (!self->loaded)
         load (self, tts_flow_get_authorize_uri (self->flow));
+      if (previous != TTS_FLOW_STATE_AUTHORIZING)
+        begin_waiting (self);
       break;
 
     case TTS_FLOW_STATE_EXCHANGING:
@@ -514,6 +864,7 @@ flow_state_changed_cb (TtsSigninPage *self)
     default:
       if (self->loaded)
         unload (self);
+      end_waiting (self);
       break;
     }
 }
@@ -534,8 +885,11 @@ tts_signin_page_set_property (GObject      *object,
         {
           g_signal_connect_swapped (self->flow, "notify::state",
                                     G_CALLBACK (flow_state_changed_cb), self);
+          g_signal_connect_swapped (self->flow, "notify::wait-deadline",
+                                    G_CALLBACK (wait_deadline_changed_cb), self);
           /* Made while the flow already authorizes: the user was quicker than the module. */
           flow_state_changed_cb (self);
+          wait_deadline_changed_cb (self);
         }
       break;
 
@@ -566,6 +920,26 @@ tts_signin_page_class_init (TtsSigninPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, security_image);
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, host_label);
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, browser_button);
+  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, copy_button);
+  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, more_time_button);
+  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, deadline_label);
+  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, paste_revealer);
+  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, listener_box);
+  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, listener_label);
+  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, explanation_label);
+  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, paste_entry);
+  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, continue_button);
+  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, paste_error_label);
+  gtk_widget_class_bind_template_callback (widget_class, paste_entry_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, paste_entry_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, paste_revealed_cb);
+
+  gtk_widget_class_install_action (widget_class, "signin.open-browser", NULL,
+                                   open_browser_action_cb);
+  gtk_widget_class_install_action (widget_class, "signin.copy-link", NULL, copy_link_action_cb);
+  gtk_widget_class_install_action (widget_class, "signin.more-time", NULL, more_time_action_cb);
+  gtk_widget_class_install_action (widget_class, "signin.continue", NULL, continue_action_cb);
 }
 
 static void
@@ -579,6 +953,8 @@ tts_signin_page_init (TtsSigninPage *self)
 
   tts_page_set_title (TTS_PAGE (self), _("Sign In to tastytrade"));
   self->load_timeout_ms = DEFAULT_LOAD_TIMEOUT_MS;
+  self->cancellable = g_cancellable_new ();
+  more_time_tooltip (self);
 
   /* Nothing of the sign-in (cookies, cache) is written to disk, and a bad certificate
    * is a failure, never a question. This is the view that is shown. */
@@ -706,4 +1082,90 @@ tts_signin_page_get_prepared (TtsSigninPage *self)
   g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), FALSE);
 
   return self->prepared;
+}
+
+GtkButton *
+tts_signin_page_get_browser_button (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
+
+  return self->browser_button;
+}
+
+GtkButton *
+tts_signin_page_get_copy_button (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
+
+  return self->copy_button;
+}
+
+GtkButton *
+tts_signin_page_get_more_time_button (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
+
+  return self->more_time_button;
+}
+
+const char *
+tts_signin_page_get_deadline_text (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
+
+  return gtk_label_get_text (self->deadline_label);
+}
+
+gboolean
+tts_signin_page_get_paste_revealed (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), FALSE);
+
+  return gtk_revealer_get_reveal_child (self->paste_revealer);
+}
+
+GtkEditable *
+tts_signin_page_get_paste_entry (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
+
+  return GTK_EDITABLE (self->paste_entry);
+}
+
+GtkButton *
+tts_signin_page_get_continue_button (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
+
+  return self->continue_button;
+}
+
+const char *
+tts_signin_page_get_paste_error (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->paste_error_label)))
+    return NULL;
+
+  return gtk_label_get_text (self->paste_error_label);
+}
+
+const char *
+tts_signin_page_get_listener_problem (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
+
+  if (!gtk_widget_get_visible (self->listener_box))
+    return NULL;
+
+  return gtk_label_get_text (self->listener_label);
+}
+
+guint
+tts_signin_page_get_presented_count (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), 0);
+
+  return self->presented;
 }

@@ -1,0 +1,625 @@
+/* test-window-browser.c: the other ways in beside the embedded view, end to end
+ *
+ * The real window against the fake tastytrade, under Xvfb and dbus-run-session (see
+ * meson.build): Use My Web Browser with a scripted browser over real HTTP in place of the
+ * user's, Copy Link and paste-back, a redirect port held by another program, and the visible
+ * wait with More Time. Every wait is on a signal or a main-loop condition; a guard timer only
+ * turns a hang into a failure.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "tts-error.h"
+#include "tts-test-browser.h"
+#include "tts-test-ports.h"
+#include "tts-test-probe.h"
+#include "tts-test-window.h"
+
+typedef TtsTestWindow Fixture;
+
+/* The window's smallest width (tts-window.ui): the page must fit in it. */
+#define WINDOW_MIN_WIDTH 360
+
+#define CANNOT_RETURN "Your web browser cannot return here by itself. Sign in above, or paste " \
+                      "the address it ends on."
+
+/* ---- helpers ---- */
+
+static TtsSigninPage *
+signin_page (Fixture *fixture)
+{
+  return tts_window_get_signin_page (fixture->window);
+}
+
+static void
+start_sign_in (Fixture *fixture)
+{
+  tts_test_window_fill_credentials (fixture, FALSE, NULL);
+  tts_test_window_activate_primary (fixture);
+  g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
+  tts_test_window_wait_for_first_page (fixture, "/auth.html");
+}
+
+/* As a click does: the button's action runs (gtk_widget_activate() would click only after
+ * showing the button pressed for a moment). */
+static void
+press (GtkButton *button)
+{
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (button)));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (button)));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static gboolean
+paste_back_shown (Fixture *fixture)
+{
+  TtsSigninPage *page = tts_window_get_signin_page (fixture->window);
+
+  return gtk_widget_get_mapped (GTK_WIDGET (tts_signin_page_get_continue_button (page)));
+}
+
+/* Pastes @text into the field, then Continue (@with_enter: Enter in the field). */
+static void
+paste (Fixture    *fixture,
+       const char *text,
+       gboolean    with_enter)
+{
+  TtsSigninPage *page = signin_page (fixture);
+  GtkEditable *entry = tts_signin_page_get_paste_entry (page);
+
+  g_assert_true (tts_signin_page_get_paste_revealed (page));
+  tts_test_window_wait_until (fixture, paste_back_shown, "paste-back to slide in");
+  gtk_editable_set_text (entry, text);
+  if (with_enter)
+    /* What Enter's key binding emits in the field's text. */
+    g_signal_emit_by_name (gtk_editable_get_delegate (entry), "activate");
+  else
+    press (tts_signin_page_get_continue_button (page));
+}
+
+/* The paste was refused with @message; the flow still waits, and the field says so. */
+static void
+assert_paste_refused (Fixture    *fixture,
+                      const char *message)
+{
+  TtsSigninPage *page = signin_page (fixture);
+  GtkWidget *entry = GTK_WIDGET (tts_signin_page_get_paste_entry (page));
+  g_autofree char *text = NULL;
+
+  g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
+  g_assert_cmpstr (tts_signin_page_get_paste_error (page), ==, message);
+  g_assert_true (gtk_widget_has_css_class (entry, "error"));
+  gtk_test_accessible_assert_state (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_STATE_INVALID,
+                                    GTK_ACCESSIBLE_INVALID_TRUE);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       message);
+  /* The keyboard is back in the field, to paste again. */
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (fixture->window)), entry));
+
+  text = tts_test_visible_text (GTK_WIDGET (page));
+  g_assert_nonnull (strstr (text, message));
+}
+
+/* After the attempt, nothing of it is left on the page for the next one. */
+static void
+assert_paste_back_reset (Fixture *fixture)
+{
+  TtsSigninPage *page = signin_page (fixture);
+
+  g_assert_false (tts_signin_page_get_paste_revealed (page));
+  g_assert_cmpstr (gtk_editable_get_text (tts_signin_page_get_paste_entry (page)), ==, "");
+  g_assert_null (tts_signin_page_get_paste_error (page));
+  g_assert_null (tts_signin_page_get_listener_problem (page));
+}
+
+/* What tastytrade's page redirects to when the user allows, without a browser. */
+static char *
+redirect_location (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  char *location;
+
+  location = tts_fake_tastytrade_complete_authorization (fixture->fake,
+                                                         tts_flow_get_authorize_uri (fixture->flow),
+                                                         TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (location);
+
+  return location;
+}
+
+/* The page, at the window's smallest width, with all it shows now. */
+static void
+assert_fits_narrow_window (Fixture *fixture)
+{
+  int minimum = 0;
+
+  gtk_widget_measure (GTK_WIDGET (signin_page (fixture)), GTK_ORIENTATION_HORIZONTAL, -1,
+                      &minimum, NULL, NULL, NULL);
+  g_test_message ("The sign-in page needs %d pixels", minimum);
+  g_assert_cmpint (minimum, <=, WINDOW_MIN_WIDTH);
+}
+
+static void
+assert_nobody_called (GSocket *socket)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) connection = NULL;
+
+  if (socket == NULL)
+    return;
+
+  connection = g_socket_accept (socket, NULL, &error);
+  g_assert_null (connection);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+}
+
+/* ---- 1. Use My Web Browser ---- */
+
+/* The user's browser: opened on what the page hands it, then signing in as a person would. */
+typedef struct
+{
+  GPtrArray *opened;
+  gboolean   done;
+  char      *body;
+  guint      status;
+  char      *final_uri;
+  GError    *error;
+} Browser;
+
+static void
+browser_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Browser *browser = user_data;
+
+  browser->body = tts_test_browser_follow_finish (result, &browser->status, &browser->final_uri,
+                                                  &browser->error);
+  browser->done = TRUE;
+}
+
+static void
+browser_open_cb (TtsSigninPage *page,
+                 const char    *uri,
+                 gpointer       user_data)
+{
+  Browser *browser = user_data;
+
+  g_test_message ("Handed to the browser: %s", uri);
+  g_ptr_array_add (browser->opened, g_strdup (uri));
+  tts_test_browser_follow_async (uri, TTS_TEST_USERNAME, TTS_TEST_PASSWORD, TTS_TEST_OTP, TRUE,
+                                 NULL, browser_done_cb, browser);
+}
+
+static Browser *current_browser;
+
+static gboolean
+browser_done (Fixture *fixture)
+{
+  return current_browser->done;
+}
+
+static void
+test_use_my_web_browser (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  TtsSigninPage *page = signin_page (fixture);
+  Browser browser = { g_ptr_array_new_with_free_func (g_free) };
+  g_autofree char *authorize_uri = NULL;
+  g_autoptr(GUri) final_uri = NULL;
+
+  tts_signin_page_set_open_func (page, browser_open_cb, &browser);
+  start_sign_in (fixture);
+  authorize_uri = g_strdup (tts_flow_get_authorize_uri (fixture->flow));
+  /* Our listener has the port: a browser outside can hand the answer back. */
+  g_assert_null (tts_flow_get_listener_error (fixture->flow));
+  g_assert_false (tts_signin_page_get_paste_revealed (page));
+
+  press (tts_signin_page_get_browser_button (page));
+  /* Exactly this attempt's sign-in went to the browser, once; paste-back stands by. */
+  g_assert_cmpuint (browser.opened->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (browser.opened, 0), ==, authorize_uri);
+  g_assert_true (tts_signin_page_get_paste_revealed (page));
+  g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 0);
+
+  current_browser = &browser;
+  tts_test_window_wait_until (fixture, browser_done, "the browser to finish");
+  g_assert_no_error (browser.error);
+
+  /* The browser ended on the listener's own page, which sends the user back. */
+  g_test_message ("The browser ended on %s", browser.final_uri);
+  final_uri = g_uri_parse (browser.final_uri, G_URI_FLAGS_NONE, NULL);
+  g_assert_nonnull (final_uri);
+  g_assert_cmpstr (g_uri_get_host (final_uri), ==, "localhost");
+  g_assert_cmpint (g_uri_get_port (final_uri), ==, (int) fixture->redirect_port);
+  g_assert_cmpuint (browser.status, ==, 200);
+  g_assert_nonnull (strstr (browser.body, "Signed In"));
+  g_assert_nonnull (strstr (browser.body, "Tastytrade API Setup continues in its own window."));
+
+  tts_test_window_assert_flow_done (fixture);
+  tts_test_window_assert_secrets_saved (fixture);
+  /* One sign-in, in the browser: the view did not sign in too. */
+  g_assert_cmpuint (tts_fake_tastytrade_get_codes_issued (fixture->fake), ==, 1);
+  /* The answer came from outside: the window came to the front by itself, once. */
+  g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 1);
+  assert_paste_back_reset (fixture);
+
+  tts_signin_page_set_open_func (page, NULL, NULL);
+  g_clear_pointer (&browser.opened, g_ptr_array_unref);
+  g_clear_pointer (&browser.body, g_free);
+  g_clear_pointer (&browser.final_uri, g_free);
+}
+
+/* ---- 2. Copy Link, then paste-back ---- */
+
+typedef struct
+{
+  gboolean  done;
+  char     *text;
+} ClipboardRead;
+
+static void
+clipboard_read_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  ClipboardRead *read = user_data;
+  g_autoptr(GError) error = NULL;
+
+  read->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, &error);
+  g_assert_no_error (error);
+  read->done = TRUE;
+}
+
+static ClipboardRead *current_read;
+
+static gboolean
+clipboard_read (Fixture *fixture)
+{
+  return current_read->done;
+}
+
+static char *
+read_clipboard (Fixture *fixture)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->window));
+  ClipboardRead read = { FALSE, NULL };
+
+  gdk_clipboard_read_text_async (clipboard, NULL, clipboard_read_cb, &read);
+  current_read = &read;
+  tts_test_window_wait_until (fixture, clipboard_read, "the clipboard");
+
+  return read.text;
+}
+
+static gboolean
+link_copied_toast_shown (Fixture *fixture)
+{
+  g_autofree char *text = tts_test_visible_text (GTK_WIDGET (fixture->window));
+
+  return strstr (text, "Link copied.") != NULL;
+}
+
+static GtkWidget *current_entry;
+
+static gboolean
+focus_in_entry (Fixture *fixture)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+
+  return focus != NULL && gtk_widget_is_ancestor (focus, current_entry);
+}
+
+/* The redirect's address with its state swapped for another sign-in's. */
+static char *
+with_other_state (const char *location)
+{
+  g_autoptr(GUri) uri = g_uri_parse (location, G_URI_FLAGS_ENCODED_QUERY, NULL);
+  g_autoptr(GHashTable) params = NULL;
+  g_autofree char *query = NULL;
+
+  g_assert_nonnull (uri);
+  params = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
+  g_assert_nonnull (params);
+  g_assert_nonnull (g_hash_table_lookup (params, "state"));
+  query = g_strdup_printf ("code=%s&state=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                           (const char *) g_hash_table_lookup (params, "code"));
+
+  return g_uri_join (G_URI_FLAGS_ENCODED_QUERY, g_uri_get_scheme (uri), NULL,
+                     g_uri_get_host (uri), g_uri_get_port (uri), g_uri_get_path (uri), query, NULL);
+}
+
+static void
+test_copy_link_and_paste (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  TtsSigninPage *page = signin_page (fixture);
+  GtkEditable *entry = tts_signin_page_get_paste_entry (page);
+  g_autofree char *copied = NULL;
+  g_autofree char *location = NULL;
+  g_autofree char *wrong_state = NULL;
+
+  start_sign_in (fixture);
+  g_assert_false (tts_signin_page_get_paste_revealed (page));
+
+  press (tts_signin_page_get_copy_button (page));
+  copied = read_clipboard (fixture);
+  g_assert_cmpstr (copied, ==, tts_flow_get_authorize_uri (fixture->flow));
+  tts_test_window_wait_until (fixture, link_copied_toast_shown, "the toast about the copied link");
+  g_assert_true (tts_signin_page_get_paste_revealed (page));
+  /* Pasting is the next step: the keyboard is in the field once it has slid in. */
+  current_entry = GTK_WIDGET (entry);
+  tts_test_window_wait_until (fixture, focus_in_entry, "the keyboard in the field");
+
+  /* Junk: said under the field; the sign-in still waits. */
+  paste (fixture, "this is not it", FALSE);
+  assert_paste_refused (fixture, "This is not the address your browser ended on, nor a code from "
+                                 "it. Copy the whole address from the browser’s address bar.");
+  /* Typing again takes the complaint away. */
+  gtk_editable_set_text (entry, "http://localhost");
+  g_assert_null (tts_signin_page_get_paste_error (page));
+  gtk_test_accessible_assert_state (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_STATE_INVALID,
+                                    GTK_ACCESSIBLE_INVALID_FALSE);
+
+  /* Another sign-in's answer: refused by its state, without using the code. */
+  location = redirect_location (fixture);
+  wrong_state = with_other_state (location);
+  paste (fixture, wrong_state, TRUE);
+  assert_paste_refused (fixture, "The sign-in answer did not belong to this sign-in.");
+  g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 0);
+
+  /* The whole address, with Enter: the same attempt goes on to the end. */
+  paste (fixture, location, TRUE);
+  tts_test_window_assert_flow_done (fixture);
+  tts_test_window_assert_secrets_saved (fixture);
+  g_assert_cmpuint (tts_fake_tastytrade_get_codes_issued (fixture->fake), ==, 1);
+  /* The user pasted at the window: nothing to bring forward. */
+  g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 0);
+  assert_paste_back_reset (fixture);
+}
+
+/* ---- 3. the redirect port is held ---- */
+
+static void
+assert_listener_problem_shown (Fixture *fixture)
+{
+  TtsSigninPage *page = signin_page (fixture);
+  const GError *error = tts_flow_get_listener_error (fixture->flow);
+  g_autofree char *port = g_strdup_printf ("port %u", fixture->redirect_port);
+  g_autofree char *lower = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_error ((GError *) error, TTS_ERROR, TTS_ERROR_PORT_IN_USE);
+  g_test_message ("The page says: %s", tts_signin_page_get_listener_problem (page));
+  expected = g_strdup_printf ("%s " CANNOT_RETURN, error->message);
+  g_assert_cmpstr (tts_signin_page_get_listener_problem (page), ==, expected);
+  /* Which port, in words. */
+  lower = g_utf8_strdown (error->message, -1);
+  g_assert_nonnull (strstr (lower, port));
+
+  /* Paste-back is there from the start, with the reason in sight. */
+  g_assert_true (tts_signin_page_get_paste_revealed (page));
+  g_assert_true (paste_back_shown (fixture));
+  text = tts_test_visible_text (GTK_WIDGET (page));
+  g_assert_nonnull (strstr (text, expected));
+  assert_fits_narrow_window (fixture);
+}
+
+static void
+test_port_busy (Fixture       *fixture,
+                gconstpointer  data)
+{
+  TtsSigninPage *page = signin_page (fixture);
+  g_autoptr(GSocket) other4 = tts_test_occupy_port (G_SOCKET_FAMILY_IPV4, fixture->redirect_port);
+  g_autoptr(GSocket) other6 = NULL;
+  g_autofree char *location = NULL;
+
+  g_assert_nonnull (other4);
+  if (tts_test_ipv6_loopback_works ())
+    {
+      other6 = tts_test_occupy_port (G_SOCKET_FAMILY_IPV6, fixture->redirect_port);
+      g_assert_nonnull (other6);
+    }
+
+  start_sign_in (fixture);
+  g_assert_false (tts_flow_get_listener_owns_port (fixture->flow));
+  assert_listener_problem_shown (fixture);
+
+  /* Paste-back goes around the held port. */
+  location = redirect_location (fixture);
+  paste (fixture, location, FALSE);
+  tts_test_window_assert_flow_done (fixture);
+  tts_test_window_assert_secrets_saved (fixture);
+  g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 0);
+  assert_paste_back_reset (fixture);
+
+  /* The code never went to the other program. */
+  assert_nobody_called (other4);
+  assert_nobody_called (other6);
+}
+
+/* Another program, in a process of its own, holds the port on 127.0.0.1: the page names it
+ * where the system tells. */
+static void
+test_port_busy_names_program (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *python = g_find_program_in_path ("python3");
+  g_autofree char *script = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *names = NULL;
+  g_autoptr(GSubprocess) holder = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *message;
+
+  if (python == NULL)
+    {
+      g_test_skip ("No python3 to hold the port");
+      return;
+    }
+
+  script = g_strdup_printf ("import socket, sys\n"
+                            "s = socket.socket()\n"
+                            "s.bind(('127.0.0.1', %u))\n"
+                            "s.listen()\n"
+                            "print('listening', flush=True)\n"
+                            "sys.stdin.read()\n",
+                            fixture->redirect_port);
+  holder = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                             python, "-c", script, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (holder));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "listening");
+
+  start_sign_in (fixture);
+  assert_listener_problem_shown (fixture);
+
+  message = tts_flow_get_listener_error (fixture->flow)->message;
+  names = g_strdup_printf ("(process %s)", g_subprocess_get_identifier (holder));
+  g_assert_nonnull (strstr (message, "python3"));
+  g_assert_nonnull (strstr (message, names));
+
+  g_subprocess_force_exit (holder);
+  g_assert_true (g_subprocess_wait (holder, NULL, NULL));
+}
+
+/* ---- 4. the visible wait ---- */
+
+static gboolean
+nothing_cb (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* Our own timers in the main context, by name: tastytrade-setup names each one. */
+static char *
+own_timers (void)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+  /* Source IDs count up: the newest tells how far to look. */
+  guint last = g_idle_add (nothing_cb, NULL);
+
+  g_source_remove (last);
+  for (guint id = 1; id < last; id++)
+    {
+      GSource *source = g_main_context_find_source_by_id (NULL, id);
+      const char *name = source != NULL ? g_source_get_name (source) : NULL;
+
+      if (name != NULL && g_str_has_prefix (name, "[tastytrade-setup]"))
+        g_string_append_printf (names, "%s%s", names->len > 0 ? ", " : "", name);
+    }
+
+  return g_string_free (g_steal_pointer (&names), FALSE);
+}
+
+static char *
+deadline_text (gint64 deadline)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (deadline / G_USEC_PER_SEC);
+  g_autofree char *clock = g_date_time_format (time, "%H:%M");
+
+  return g_strdup_printf ("Waiting until %s", clock);
+}
+
+static void
+test_more_time (Fixture       *fixture,
+                gconstpointer  data)
+{
+  TtsSigninPage *page = signin_page (fixture);
+  g_autofree char *first_text = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *timers = NULL;
+  g_autofree char *shown = NULL;
+  gint64 first;
+  gint64 second;
+
+  tts_flow_set_wait_timeout (fixture->flow, 60);
+  start_sign_in (fixture);
+
+  first = tts_flow_get_wait_deadline (fixture->flow);
+  g_assert_cmpint (first, >, g_get_real_time ());
+  g_assert_cmpint (first, <=, g_get_real_time () + 60 * G_USEC_PER_SEC);
+  first_text = deadline_text (first);
+  g_assert_cmpstr (tts_signin_page_get_deadline_text (page), ==, first_text);
+  shown = tts_test_visible_text (GTK_WIDGET (page));
+  g_assert_nonnull (strstr (shown, first_text));
+
+  /* Sitting on the loaded page, the only timer is the flow's deadline: the time shown is
+   * not counted down. */
+  timers = own_timers ();
+  g_assert_cmpstr (timers, ==, "[tastytrade-setup] sign-in wait");
+
+  /* More Time: the full wait again from now (two minutes, for a time that must change). */
+  tts_flow_set_wait_timeout (fixture->flow, 120);
+  press (tts_signin_page_get_more_time_button (page));
+  second = tts_flow_get_wait_deadline (fixture->flow);
+  g_assert_cmpint (second, >=, first + 60 * G_USEC_PER_SEC);
+  expected = deadline_text (second);
+  g_assert_cmpstr (tts_signin_page_get_deadline_text (page), ==, expected);
+  g_assert_cmpstr (expected, !=, first_text);
+  g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
+
+  g_clear_pointer (&timers, g_free);
+  timers = own_timers ();
+  g_assert_cmpstr (timers, ==, "[tastytrade-setup] sign-in wait");
+  assert_fits_narrow_window (fixture);
+}
+
+/* The wait runs out: said on the error page, never a silent hang; Try Again starts afresh. */
+static void
+test_wait_expires (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  TtsSigninPage *page = signin_page (fixture);
+
+  start_sign_in (fixture);
+  press (tts_signin_page_get_copy_button (page));
+  gtk_editable_set_text (tts_signin_page_get_paste_entry (page), "half a paste");
+  /* A second left, from now. */
+  tts_flow_set_wait_timeout (fixture->flow, 1);
+  press (tts_signin_page_get_more_time_button (page));
+
+  tts_test_window_wait_until (fixture, tts_test_window_flow_failed, "the wait to run out");
+  g_assert_error ((GError *) tts_flow_get_error (fixture->flow), TTS_ERROR,
+                  TTS_ERROR_SIGN_IN_EXPIRED);
+  g_assert_true (tts_window_get_visible_page (fixture->window) ==
+                 TTS_PAGE (tts_window_get_progress_page (fixture->window)));
+  /* The link went out: the user may be in that browser, so the window comes forward. */
+  g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 1);
+  assert_paste_back_reset (fixture);
+
+  tts_flow_set_wait_timeout (fixture->flow, TTS_FLOW_WAIT_SECONDS);
+  tts_test_window_activate_primary (fixture);
+  g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
+  assert_paste_back_reset (fixture);
+  g_assert_cmpint (tts_flow_get_wait_deadline (fixture->flow), >, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+#define ADD(path, func) \
+  g_test_add ("/window-browser/" path, Fixture, NULL, tts_test_window_set_up, func, tts_test_window_tear_down)
+
+  ADD ("use-my-web-browser", test_use_my_web_browser);
+  ADD ("copy-link-and-paste", test_copy_link_and_paste);
+  ADD ("port-busy", test_port_busy);
+  ADD ("port-busy-names-program", test_port_busy_names_program);
+  ADD ("more-time", test_more_time);
+  ADD ("wait-expires", test_wait_expires);
+
+#undef ADD
+
+  return g_test_run ();
+}
