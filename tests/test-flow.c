@@ -488,9 +488,12 @@ test_browser_redirect (Fixture       *fixture,
   g_assert_null (tts_flow_get_listener_error (fixture->flow));
   location = consent (fixture, "allow");
 
-  /* The browser follows the redirect to our listener, which answers with a page. */
+  /* The browser follows the redirect to our listener, which sends the user back to the
+   * window: the browser's part is over. */
   page = browse (fixture, "GET", location, NULL, &status, NULL);
   g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (page, "<h1>Signed In</h1>"));
+  g_assert_nonnull (strstr (page, "continues in its own window"));
   g_assert_true (wait_for_end (fixture));
   assert_saved (fixture);
   g_assert_true (tts_flow_get_listener_owns_port (fixture->flow) == FALSE);
@@ -654,6 +657,10 @@ test_denied (Fixture       *fixture,
   begin (fixture);
   location = consent (fixture, "deny");
   page = browse (fixture, "GET", location, NULL, &status, NULL);
+  /* The browser's page sends the user back to the window, which says what happened. */
+  g_assert_cmpuint (status, ==, 400);
+  g_assert_nonnull (strstr (page, "<h1>Not Signed In</h1>"));
+  g_assert_nonnull (strstr (page, "Go back to the Tastytrade API Setup window"));
 
   g_assert_false (wait_for_end (fixture));
   tts_test_assert_plain_error (tts_flow_get_error (fixture->flow), TTS_ERROR_ACCESS_DENIED,
