@@ -777,6 +777,24 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_pointer (&fixture->reported, g_hash_table_unref);
 }
 
+static gboolean
+field_shown (Fixture       *fixture,
+             gconstpointer  data)
+{
+  look (fixture);
+  return find (fixture, ATSPI_ROLE_TEXT, data) != NULL;
+}
+
+static gboolean
+description_is (Fixture       *fixture,
+                gconstpointer  data)
+{
+  const char * const *field_and_text = data;
+  g_autofree char *description = get_description (fixture, field_and_text[0]);
+
+  return g_strcmp0 (description, field_and_text[1]) == 0;
+}
+
 /* ---- the walks ---- */
 
 /* Start, credentials, the sign-in page and back, then the window's Close button. */
@@ -784,6 +802,11 @@ static void
 test_sign_in_pages (Fixture       *fixture,
                     gconstpointer  data)
 {
+  static const char * const paste_error[] = {
+    "Address",
+    "This is not the address your browser ended on, nor a code from it. Copy the whole "
+    "address from the browser’s address bar.",
+  };
   g_autofree char *client_id = NULL;
   g_autofree char *hint = NULL;
   Node *sign_in;
@@ -808,6 +831,15 @@ test_sign_in_pages (Fixture       *fixture,
   /* Where the password goes, and how safely, is said in words too. */
   find_or_fail (fixture, ATSPI_ROLE_LABEL, "You are signing in at 127.0.0.1");
   find_or_fail (fixture, ATSPI_ROLE_IMAGE, "Connection is not encrypted");
+
+  /* The other ways in are named too, and what is wrong with a pasted address is read with
+   * the field. */
+  press (fixture, "Copy Link");
+  wait_until (fixture, field_shown, "Address", "the field for the address the browser ends on");
+  check_names (fixture);
+  set_text (fixture, "Address", "not an address");
+  press (fixture, "Continue");
+  wait_until (fixture, description_is, paste_error, "the paste error on the field");
   press (fixture, "Cancel");
 
   wait_for_page (fixture, "Your OAuth App");

@@ -203,11 +203,53 @@ create_environment (TtsWindow           *self,
   return tts_environment_new (kind, self->auth_uri, self->api_uri, self->redirect_uri, error);
 }
 
+/* libadwaita 1.2 gives a toast's close button no accessible name (a screen reader says
+ * "button"). Toasts are the overlay's children besides the content. */
+static void
+name_icon_buttons (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)) == NULL)
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, _("Dismiss"),
+                                        -1);
+      else
+        name_icon_buttons (child);
+    }
+}
+
+static void
+name_toast_buttons (TtsWindow *self)
+{
+  GtkWidget *content;
+
+  /* Toasts are dismissed when the window goes, too. */
+  if (self->toast_overlay == NULL)
+    return;
+
+  content = adw_toast_overlay_get_child (self->toast_overlay);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->toast_overlay));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (child != content)
+      name_icon_buttons (child);
+}
+
 static void
 show_toast (TtsWindow  *self,
             const char *text)
 {
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  AdwToast *toast = adw_toast_new (text);
+
+  /* A queued toast gets its widget when the one before is dismissed. */
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (name_toast_buttons), self,
+                           G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  name_toast_buttons (self);
 }
 
 static void
