@@ -20,6 +20,7 @@
 #include "tts-secrets-file.h"
 #include "tts-setup-check.h"
 #include "tts-test-errors.h"
+#include "tts-test-files.h"
 #include "tts-test-ports.h"
 #include "tts-token-client.h"
 #include "tts-tokens.h"
@@ -56,24 +57,6 @@ typedef struct
   char     *err;
   GError   *error;
 } Output;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static gboolean
 bus_incoming_cb (GSocket      *socket,
@@ -139,7 +122,7 @@ fixture_tear_down (Fixture       *fixture,
   g_socket_close (fixture->bus, NULL);
   g_clear_object (&fixture->bus);
 
-  remove_tree (fixture->folder_path);
+  tts_test_remove_tree (fixture->folder_path);
 
   g_clear_object (&fixture->fake);
   g_clear_pointer (&fixture->folder_path, g_free);

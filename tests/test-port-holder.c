@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "tts-port-holder.h"
+#include "tts-test-files.h"
 #include "tts-test-ports.h"
 
 /* Port 8000 is 1F40 in /proc/net/tcp. */
@@ -42,31 +43,6 @@ typedef struct
 } Fixture;
 
 static void
-remove_tree (const char *path)
-{
-  struct stat st;
-
-  if (g_lstat (path, &st) != 0)
-    return;
-
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_assert_cmpint (g_rmdir (path), ==, 0);
-    }
-  else
-    g_assert_cmpint (g_unlink (path), ==, 0);
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
@@ -80,7 +56,7 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  remove_tree (fixture->dir);
+  tts_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
 }
 

@@ -20,6 +20,7 @@
 #include "tts-key-set.h"
 #include "tts-secrets-file.h"
 #include "tts-secrets-file-private.h"
+#include "tts-test-files.h"
 #include "tts-test-python-dotenv.h"
 
 #define CLIENT_ID     "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -46,33 +47,6 @@ typedef struct
 } Fixture;
 
 static void
-remove_tree (const char *path)
-{
-  struct stat st;
-
-  if (g_lstat (path, &st) != 0)
-    return;
-
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr(GDir) dir = NULL;
-      const char *name;
-
-      g_chmod (path, 0700);
-      dir = g_dir_open (path, 0, NULL);
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_assert_cmpint (g_rmdir (path), ==, 0);
-    }
-  else
-    g_assert_cmpint (g_unlink (path), ==, 0);
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
@@ -86,7 +60,7 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  remove_tree (fixture->dir);
+  tts_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
 }
 

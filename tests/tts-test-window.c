@@ -11,6 +11,7 @@
 
 #include "tts-dotenv.h"
 #include "tts-signin-loader.h"
+#include "tts-test-files.h"
 #include "tts-test-ports.h"
 #include "tts-test-window.h"
 
@@ -83,24 +84,6 @@ tts_test_window_set_up (TtsTestWindow *fixture,
   fixture->folder = g_file_new_for_path (fixture->folder_path);
 
   tts_test_window_open_window (fixture, NULL);
-}
-
-void
-tts_test_remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        tts_test_remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 void

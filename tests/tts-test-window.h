@@ -12,6 +12,7 @@
 #include "tts-credentials-page-private.h"
 #include "tts-fake-tastytrade.h"
 #include "tts-signin-page-private.h"
+#include "tts-test-files.h"
 #include "tts-window-private.h"
 
 G_BEGIN_DECLS
@@ -83,7 +84,6 @@ char    *tts_test_window_read_secrets      (TtsTestWindow    *fixture,
 /* .secrets holds the test client and the flow's refresh token, mode 0600. */
 void     tts_test_window_assert_secrets_saved (TtsTestWindow *fixture);
 
-void     tts_test_remove_tree              (const char       *path);
 
 /* Lets the window go entirely (destroyed, last reference dropped, finalized: its web view
  * and web processes with it); the test must open another before it ends. */
