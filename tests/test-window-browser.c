@@ -142,20 +142,6 @@ assert_fits_narrow_window (Fixture *fixture)
   g_assert_cmpint (minimum, <=, WINDOW_MIN_WIDTH);
 }
 
-static void
-assert_nobody_called (GSocket *socket)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) connection = NULL;
-
-  if (socket == NULL)
-    return;
-
-  connection = g_socket_accept (socket, NULL, &error);
-  g_assert_null (connection);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
-}
-
 /* ---- 1. Use My Web Browser ---- */
 
 /* The user's browser: opened on what the page hands it, then signing in as a person would. */
@@ -438,8 +424,8 @@ test_port_busy (Fixture       *fixture,
   assert_paste_back_reset (fixture);
 
   /* The code never went to the other program. */
-  assert_nobody_called (other4);
-  assert_nobody_called (other6);
+  tts_test_assert_never_connected (other4);
+  tts_test_assert_never_connected (other6);
 }
 
 /* Another program, in a process of its own, holds the port on 127.0.0.1: the page names it

@@ -81,20 +81,6 @@ test_sign_in (Fixture       *fixture,
 }
 
 static void
-assert_nobody_called (GSocket *socket)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) connection = NULL;
-
-  if (socket == NULL)
-    return;
-
-  connection = g_socket_accept (socket, NULL, &error);
-  g_assert_null (connection);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
-}
-
-static void
 test_sign_in_port_taken (Fixture       *fixture,
                          gconstpointer  data)
 {
@@ -114,8 +100,8 @@ test_sign_in_port_taken (Fixture       *fixture,
   tts_test_window_assert_secrets_saved (fixture);
 
   /* The code never went to the other program. */
-  assert_nobody_called (other4);
-  assert_nobody_called (other6);
+  tts_test_assert_never_connected (other4);
+  tts_test_assert_never_connected (other6);
 }
 
 static gboolean

@@ -41,3 +41,17 @@ tts_test_free_port (void)
 
   return tts_test_socket_port (socket);
 }
+
+void
+tts_test_assert_never_connected (GSocket *socket)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) connection = NULL;
+
+  if (socket == NULL)
+    return;
+
+  connection = g_socket_accept (socket, NULL, &error);
+  g_assert_null (connection);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+}

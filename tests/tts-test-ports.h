@@ -16,5 +16,8 @@ guint     tts_test_free_port      (void);
 GSocket  *tts_test_occupy_port    (GSocketFamily family,
                                    guint         port);
 guint     tts_test_socket_port    (GSocket      *socket);
+/* Nobody connected to @socket (from tts_test_occupy_port(); NULL is fine): the program
+ * that holds the port never saw the sign-in. */
+void      tts_test_assert_never_connected (GSocket *socket);
 
 G_END_DECLS
