@@ -898,44 +898,23 @@ assert_never_connected (GSocket *other)
   tts_test_assert_never_connected (other);
 }
 
-/* Another program holds the port on 127.0.0.1, ::1 or both: the embedded view hands the
- * redirect over, and the other program never sees a connection, let alone the code. */
 /* Another program holds the port: the user learns its name and process, and can still
  * sign in in the window or paste the address back. */
 static void
 test_port_holder_named (Fixture       *fixture,
                         gconstpointer  data)
 {
-  g_autofree char *python = g_find_program_in_path ("python3");
-  g_autofree char *script = NULL;
+  g_autoptr(GSubprocess) holder = tts_test_spawn_port_holder (fixture->port);
   g_autofree char *expected = NULL;
   g_autofree char *location = NULL;
-  g_autoptr(GSubprocess) holder = NULL;
-  g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *ready = NULL;
   const GError *listener_error;
 
-  if (python == NULL)
+  if (holder == NULL)
     {
       g_test_skip ("python3 is not installed");
       return;
     }
-
-  script = g_strdup_printf ("import socket, sys\n"
-                            "s = socket.socket()\n"
-                            "s.bind(('127.0.0.1', %u))\n"
-                            "s.listen()\n"
-                            "print('ready', flush=True)\n"
-                            "sys.stdin.read()\n",
-                            fixture->port);
-  holder = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                             python, "-c", script, NULL);
-  g_assert_no_error (error);
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (holder));
-  ready = g_data_input_stream_read_line (lines, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (ready, ==, "ready");
 
   begin (fixture);
   listener_error = tts_flow_get_listener_error (fixture->flow);
@@ -953,12 +932,11 @@ test_port_holder_named (Fixture       *fixture,
   assert_saved (fixture);
   g_assert_null (tts_flow_get_listener_error (fixture->flow));
 
-  /* Closing its input ends the holder. */
-  g_assert_true (g_output_stream_close (g_subprocess_get_stdin_pipe (holder), NULL, &error));
-  g_assert_true (g_subprocess_wait_check (holder, NULL, &error));
-  g_assert_no_error (error);
+  tts_test_stop_port_holder (holder);
 }
 
+/* Another program holds the port on 127.0.0.1, ::1 or both: the embedded view hands the
+ * redirect over, and the other program never sees a connection, let alone the code. */
 static void
 test_navigation_when_port_taken (Fixture       *fixture,
                                  gconstpointer  data)

@@ -434,35 +434,15 @@ static void
 test_port_busy_names_program (Fixture       *fixture,
                               gconstpointer  data)
 {
-  g_autofree char *python = g_find_program_in_path ("python3");
-  g_autofree char *script = NULL;
-  g_autofree char *line = NULL;
+  g_autoptr(GSubprocess) holder = tts_test_spawn_port_holder (fixture->redirect_port);
   g_autofree char *names = NULL;
-  g_autoptr(GSubprocess) holder = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autoptr(GError) error = NULL;
   const char *message;
 
-  if (python == NULL)
+  if (holder == NULL)
     {
       g_test_skip ("No python3 to hold the port");
       return;
     }
-
-  script = g_strdup_printf ("import socket, sys\n"
-                            "s = socket.socket()\n"
-                            "s.bind(('127.0.0.1', %u))\n"
-                            "s.listen()\n"
-                            "print('listening', flush=True)\n"
-                            "sys.stdin.read()\n",
-                            fixture->redirect_port);
-  holder = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                             python, "-c", script, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (holder));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (line, ==, "listening");
 
   start_sign_in (fixture);
   assert_listener_problem_shown (fixture);
@@ -472,8 +452,7 @@ test_port_busy_names_program (Fixture       *fixture,
   g_assert_nonnull (strstr (message, "python3"));
   g_assert_nonnull (strstr (message, names));
 
-  g_subprocess_force_exit (holder);
-  g_assert_true (g_subprocess_wait (holder, NULL, NULL));
+  tts_test_stop_port_holder (holder);
 }
 
 /* ---- 4. the visible wait ---- */

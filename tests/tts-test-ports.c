@@ -55,3 +55,47 @@ tts_test_assert_never_connected (GSocket *socket)
   g_assert_null (connection);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
 }
+
+GSubprocess *
+tts_test_spawn_port_holder (guint port)
+{
+  g_autofree char *python = g_find_program_in_path ("python3");
+  g_autofree char *script = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(GSubprocess) holder = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (python == NULL)
+    return NULL;
+
+  script = g_strdup_printf ("import socket, sys\n"
+                            "s = socket.socket()\n"
+                            "s.bind(('127.0.0.1', %u))\n"
+                            "s.listen()\n"
+                            "print('listening', flush=True)\n"
+                            "sys.stdin.read()\n",
+                            port);
+  holder = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                             python, "-c", script, NULL);
+  g_assert_no_error (error);
+  /* It says so once it listens: no waiting on the clock. */
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (holder));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "listening");
+
+  return g_steal_pointer (&holder);
+}
+
+void
+tts_test_stop_port_holder (GSubprocess *holder)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Closing its input ends it. */
+  g_assert_true (g_output_stream_close (g_subprocess_get_stdin_pipe (holder), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (holder, NULL, &error));
+  g_assert_no_error (error);
+}

@@ -19,5 +19,10 @@ guint     tts_test_socket_port    (GSocket      *socket);
 /* Nobody connected to @socket (from tts_test_occupy_port(); NULL is fine): the program
  * that holds the port never saw the sign-in. */
 void      tts_test_assert_never_connected (GSocket *socket);
+/* Another program, in a process of its own (python3), listening on @port of 127.0.0.1
+ * once this returns; NULL when python3 is not installed. Stop it with
+ * tts_test_stop_port_holder(). */
+GSubprocess *tts_test_spawn_port_holder (guint        port);
+void         tts_test_stop_port_holder  (GSubprocess *holder);
 
 G_END_DECLS
