@@ -294,6 +294,8 @@ class Bench:
             # The pointer rests outside the window, as while typing: no hover, no tooltip.
             xdotool("mousemove", "1200", "1000")
             xdotool("windowfocus", "--sync", window, "key", "Return")
+            app.event("TtsStartPage shown", "the page after the welcome page")
+            xdotool("key", "Return")
             app.event("TtsCredentialsPage shown", "the credentials page")
             xdotool("type", CLIENT_ID)
             xdotool("key", "Tab")

@@ -797,6 +797,16 @@ description_is (Fixture       *fixture,
 
 /* ---- the walks ---- */
 
+/* The first page says what the assistant does, in words a screen reader reads. */
+static void
+pass_welcome (Fixture *fixture)
+{
+  wait_for_page (fixture, "Welcome");
+  find_or_fail (fixture, ATSPI_ROLE_LABEL, "Connect Your Scripts to tastytrade");
+  g_assert_null (find (fixture, ATSPI_ROLE_PUSH_BUTTON, "Back"));
+  press (fixture, "Next");
+}
+
 /* Start, credentials, the sign-in page and back, then the window's Close button. */
 static void
 test_sign_in_pages (Fixture       *fixture,
@@ -811,6 +821,7 @@ test_sign_in_pages (Fixture       *fixture,
   g_autofree char *hint = NULL;
   Node *sign_in;
 
+  pass_welcome (fixture);
   wait_for_page (fixture, "Before You Start");
   sign_in = find_or_fail (fixture, ATSPI_ROLE_CHECK_BOX, "Sign in to tastytrade");
   g_assert_true (checked (fixture, sign_in));
@@ -864,6 +875,7 @@ test_refresh_token_pages (Fixture       *fixture,
   tts_fake_tastytrade_revoke_grants (fixture->fake, CLIENT_ID);
   grant = tts_fake_tastytrade_create_grant (fixture->fake, CLIENT_ID);
 
+  pass_welcome (fixture);
   wait_for_page (fixture, "Before You Start");
   has_token = find_or_fail (fixture, ATSPI_ROLE_CHECK_BOX, "I already have a refresh token");
   press_mnemonic (fixture, 'r'); /* I already have a _refresh token */

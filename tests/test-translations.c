@@ -16,16 +16,17 @@
 typedef struct
 {
   const char *language;
-  /* What a speaker of the language reads on the first page. */
+  /* What a speaker of the language reads on the first two pages. */
+  const char *welcome;
   const char *title;
   const char *next;
   const char *what_you_need;
 } Expected;
 
 static const Expected expectations[] = {
-  { "de", "Bevor Sie beginnen", "_Weiter", "Was Sie benötigen" },
-  { "es", "Antes de empezar", "_Siguiente", "Qué necesita" },
-  { "nl", "Voordat u begint", "_Volgende", "Wat u nodig hebt" },
+  { "de", "Willkommen", "Bevor Sie beginnen", "_Weiter", "Was Sie benötigen" },
+  { "es", "Bienvenida", "Antes de empezar", "_Siguiente", "Qué necesita" },
+  { "nl", "Welkom", "Voordat u begint", "_Volgende", "Wat u nodig hebt" },
 };
 
 static gboolean
@@ -49,6 +50,7 @@ test_first_page (gconstpointer data)
 {
   const Expected *expected = data;
   g_autoptr(TtsWindow) window = NULL;
+  TtsPage *welcome;
   TtsPage *start;
 
   g_setenv ("LANGUAGE", expected->language, TRUE);
@@ -56,6 +58,11 @@ test_first_page (gconstpointer data)
   setlocale (LC_ALL, "");
 
   window = g_object_ref_sink (tts_window_new (NULL, FALSE, NULL, NULL, NULL, NULL));
+  welcome = TTS_PAGE (tts_window_get_welcome_page (window));
+  g_assert_true (tts_window_get_visible_page (window) == welcome);
+  g_assert_cmpstr (tts_page_get_title (welcome), ==, expected->welcome);
+  g_assert_cmpstr (tts_page_get_primary_label (welcome), ==, expected->next);
+
   start = TTS_PAGE (tts_window_get_start_page (window));
 
   g_assert_cmpstr (tts_page_get_title (start), ==, expected->title);

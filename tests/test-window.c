@@ -243,6 +243,13 @@ type_into (Fixture     *fixture,
 }
 
 static gboolean
+on_start_page (Fixture *fixture)
+{
+  return tts_window_get_visible_page (fixture->window) ==
+         TTS_PAGE (tts_window_get_start_page (fixture->window));
+}
+
+static gboolean
 on_credentials_page (Fixture *fixture)
 {
   return tts_window_get_visible_page (fixture->window) ==
@@ -279,6 +286,8 @@ test_keyboard_only (Fixture       *fixture,
   XSetInputFocus (display, gdk_x11_surface_get_xid (surface), RevertToParent, CurrentTime);
   tts_test_window_wait_until (fixture, window_active, "the window to have the keyboard focus");
 
+  press_key (fixture, XK_Return);                               /* Next */
+  tts_test_window_wait_until (fixture, on_start_page, "the page after the welcome page");
   press_key (fixture, XK_Return);                               /* Next */
   tts_test_window_wait_until (fixture, on_credentials_page, "the credentials page");
   type_into (fixture, tts_credentials_page_get_client_id_row (credentials), TTS_TEST_CLIENT_ID);
@@ -452,6 +461,50 @@ test_other_sdk_names (Fixture       *fixture,
   g_settings_reset (settings, "file-name");
 }
 
+static gboolean
+has_descendant_of_type (GtkWidget *widget,
+                        GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_descendant_of_type (child, type))
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+pages_made (Fixture *fixture)
+{
+  return has_descendant_of_type (GTK_WIDGET (fixture->window), TTS_TYPE_START_PAGE) &&
+         has_descendant_of_type (GTK_WIDGET (fixture->window), TTS_TYPE_DONE_PAGE);
+}
+
+/* The window opens on the welcome page alone; the other pages follow its first frame by
+ * themselves, and Back leads from the first step to the welcome page again. */
+static void
+test_welcome_first (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  TtsPage *welcome = TTS_PAGE (tts_window_get_welcome_page (fixture->window));
+
+  g_assert_true (tts_window_get_visible_page (fixture->window) == welcome);
+  tts_test_window_wait_until (fixture, pages_made, "the other pages to be made");
+
+  tts_test_window_activate_primary (fixture);
+  g_assert_true (tts_window_get_visible_page (fixture->window) ==
+                 TTS_PAGE (tts_window_get_start_page (fixture->window)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.back", NULL));
+  g_assert_true (tts_window_get_visible_page (fixture->window) == welcome);
+  /* Nothing before it: Escape stays. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.back", NULL));
+  g_assert_true (tts_window_get_visible_page (fixture->window) == welcome);
+}
+
 /* The size the user left the window at comes back next time. */
 static void
 test_window_size_remembered (Fixture       *fixture,
@@ -488,6 +541,7 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ("/window/" path, Fixture, NULL, tts_test_window_set_up, func, tts_test_window_tear_down)
 
+  ADD ("welcome-first", test_welcome_first);
   ADD ("sign-in", test_sign_in);
   ADD ("sign-in-port-taken", test_sign_in_port_taken);
   ADD ("refresh-token", test_refresh_token);

@@ -157,6 +157,9 @@ tts_test_window_fill_credentials (TtsTestWindow *fixture,
   TtsCredentialsPage *page = tts_window_get_credentials_page (fixture->window);
 
   g_assert_true (tts_window_get_visible_page (fixture->window) ==
+                 TTS_PAGE (tts_window_get_welcome_page (fixture->window)));
+  tts_test_window_activate_primary (fixture);
+  g_assert_true (tts_window_get_visible_page (fixture->window) ==
                  TTS_PAGE (tts_window_get_start_page (fixture->window)));
   tts_start_page_set_use_refresh_token (tts_window_get_start_page (fixture->window), use_refresh_token);
   tts_test_window_activate_primary (fixture);

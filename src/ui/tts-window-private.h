@@ -12,11 +12,13 @@
 #include "tts-progress-page.h"
 #include "tts-signin-page.h"
 #include "tts-start-page.h"
+#include "tts-welcome-page.h"
 #include "tts-window.h"
 
 G_BEGIN_DECLS
 
 TtsFlow            *tts_window_get_flow             (TtsWindow *self);
+TtsWelcomePage     *tts_window_get_welcome_page     (TtsWindow *self);
 TtsStartPage       *tts_window_get_start_page       (TtsWindow *self);
 TtsCredentialsPage *tts_window_get_credentials_page (TtsWindow *self);
 TtsSigninPage      *tts_window_get_signin_page      (TtsWindow *self);

@@ -31,6 +31,8 @@ struct _TtsWindow
   GtkButton            *back_button;
   GtkButton            *primary_button;
   GtkStack             *stack;
+  TtsWelcomePage       *welcome_page;
+  /* The pages after the welcome page: NULL until ensure_pages(). */
   TtsStartPage         *start_page;
   TtsCredentialsPage   *credentials_page;
   /* NULL until the sign-in module has loaded, after the first frame. */
@@ -43,6 +45,7 @@ struct _TtsWindow
   TtsCheckDialog       *check_dialog;
 
   guint                 progress_delay_id;
+  guint                 pages_idle_id;
 
   GSettings            *settings;
   TtsFlow              *flow;
@@ -76,6 +79,8 @@ static guint
 page_order (TtsWindow *self,
             TtsPage   *page)
 {
+  if (page == TTS_PAGE (self->welcome_page))
+    return 0;
   if (page == TTS_PAGE (self->start_page))
     return 1;
   if (page == TTS_PAGE (self->credentials_page))
@@ -87,7 +92,8 @@ page_order (TtsWindow *self,
   return 3;
 }
 
-/* The step shown in the header: signing in and its progress are one step. */
+/* The step shown in the header: signing in and its progress are one step; the welcome page
+ * is none. */
 static guint
 page_step (TtsWindow *self,
            TtsPage   *page)
@@ -125,8 +131,9 @@ update_header (TtsWindow *self)
   g_autofree char *step = NULL;
 
   adw_window_title_set_title (self->window_title, tts_page_get_title (self->page));
-  /* Translators: the wizard's progress, e.g. “Step 2 of 4” */
-  step = g_strdup_printf (_("Step %u of %u"), page_step (self, self->page), STEPS);
+  if (page_step (self, self->page) > 0)
+    /* Translators: the wizard's progress, e.g. “Step 2 of 4” */
+    step = g_strdup_printf (_("Step %u of %u"), page_step (self, self->page), STEPS);
   adw_window_title_set_subtitle (self->window_title, step);
 
   gtk_widget_set_visible (GTK_WIDGET (self->primary_button), primary_label != NULL);
@@ -148,7 +155,7 @@ update_header (TtsWindow *self)
                                  !busy);
 
   gtk_widget_set_visible (GTK_WIDGET (self->back_button),
-                          self->page != TTS_PAGE (self->start_page) &&
+                          self->page != TTS_PAGE (self->welcome_page) &&
                           self->page != TTS_PAGE (self->done_page));
   gtk_button_set_label (self->back_button, busy ? _("_Cancel") : _("_Back"));
 }
@@ -253,6 +260,86 @@ show_toast (TtsWindow  *self,
 }
 
 static void
+add_page (TtsWindow *self,
+          gpointer   page)
+{
+  gtk_stack_add_child (self->stack, GTK_WIDGET (page));
+  gtk_accessible_update_state (GTK_ACCESSIBLE (page),
+                               GTK_ACCESSIBLE_STATE_HIDDEN, TRUE,
+                               -1);
+}
+
+/* Only the welcome page is made before the first frame: the others took about 15 ms of it.
+ * They are made just after it, while the user reads, or at once when something needs them. */
+static void
+ensure_pages (TtsWindow *self)
+{
+  TtsEnvironment *environment = tts_flow_get_environment (self->flow);
+  g_autofree char *custom_service = NULL;
+
+  g_clear_handle_id (&self->pages_idle_id, g_source_remove);
+  if (self->start_page != NULL)
+    return;
+
+  self->start_page = g_object_new (TTS_TYPE_START_PAGE, NULL);
+  self->credentials_page = g_object_new (TTS_TYPE_CREDENTIALS_PAGE, NULL);
+  self->progress_page = g_object_new (TTS_TYPE_PROGRESS_PAGE, NULL);
+  self->done_page = g_object_new (TTS_TYPE_DONE_PAGE, NULL);
+  add_page (self, self->start_page);
+  add_page (self, self->credentials_page);
+  add_page (self, self->progress_page);
+  add_page (self, self->done_page);
+
+  if (tts_environment_is_custom (environment))
+    custom_service = g_strdup_printf ("%s · %s", tts_environment_get_auth_uri (environment),
+                                      tts_environment_get_api_uri (environment));
+  tts_start_page_set_service (self->start_page,
+                              tts_environment_get_redirect_uri (environment),
+                              tts_environment_get_manage_uri (environment),
+                              custom_service);
+  tts_start_page_set_environment_kind (self->start_page, tts_environment_get_kind (environment));
+
+  if (self->initial_folder != NULL)
+    {
+      tts_credentials_page_set_folder (self->credentials_page, self->initial_folder);
+    }
+  else if (self->settings != NULL)
+    {
+      g_autofree char *last = g_settings_get_string (self->settings, "last-folder");
+
+      if (last[0] != '\0')
+        {
+          g_autoptr(GFile) folder = g_file_new_for_path (last);
+
+          tts_credentials_page_set_folder (self->credentials_page, folder);
+        }
+    }
+
+  if (self->settings != NULL)
+    {
+      g_autofree char *file_name = g_settings_get_string (self->settings, "file-name");
+      int key_set = g_settings_get_enum (self->settings, "key-set");
+
+      if (key_set >= 0 && key_set < TTS_KEY_SET_N_SETS)
+        tts_credentials_page_set_key_set (self->credentials_page, key_set);
+      /* A name edited by hand into something unusable is forgotten, not refused. */
+      if (tts_secrets_file_name_is_valid (file_name, NULL))
+        tts_credentials_page_set_file_name (self->credentials_page, file_name);
+    }
+}
+
+static gboolean
+pages_idle_cb (gpointer user_data)
+{
+  TtsWindow *self = user_data;
+
+  self->pages_idle_id = 0;
+  ensure_pages (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
 remember_file_format (TtsWindow *self)
 {
   const char *file_name = tts_credentials_page_get_file_name (self->credentials_page);
@@ -314,7 +401,12 @@ primary_action_cb (GtkWidget  *widget,
 
   tts_timing_mark ("primary action on %s", G_OBJECT_TYPE_NAME (self->page));
 
-  if (self->page == TTS_PAGE (self->start_page))
+  if (self->page == TTS_PAGE (self->welcome_page))
+    {
+      ensure_pages (self);
+      show_page (self, TTS_PAGE (self->start_page));
+    }
+  else if (self->page == TTS_PAGE (self->start_page))
     {
       TtsEnvironmentKind kind = tts_start_page_get_environment_kind (self->start_page);
       g_autoptr(TtsEnvironment) environment = NULL;
@@ -368,6 +460,10 @@ back_action_cb (GtkWidget  *widget,
   else if (self->page == TTS_PAGE (self->credentials_page))
     {
       show_page (self, TTS_PAGE (self->start_page));
+    }
+  else if (self->page == TTS_PAGE (self->start_page))
+    {
+      show_page (self, TTS_PAGE (self->welcome_page));
     }
 }
 
@@ -435,7 +531,7 @@ flow_state_changed_cb (TtsWindow *self)
     {
     case TTS_FLOW_STATE_IDLE:
       tts_progress_page_show (self->progress_page, state, NULL);
-      if (self->page != TTS_PAGE (self->start_page))
+      if (self->page != TTS_PAGE (self->welcome_page) && self->page != TTS_PAGE (self->start_page))
         show_page (self, TTS_PAGE (self->credentials_page));
       break;
 
@@ -525,7 +621,8 @@ tts_window_close_request (GtkWindow *window)
     }
 
   tts_flow_cancel (self->flow);
-  tts_done_page_clear (self->done_page);
+  if (self->done_page != NULL)
+    tts_done_page_clear (self->done_page);
 
   return GTK_WINDOW_CLASS (tts_window_parent_class)->close_request (window);
 }
@@ -536,8 +633,6 @@ tts_window_constructed (GObject *object)
   TtsWindow *self = (TtsWindow *) object;
   g_autoptr(TtsEnvironment) environment = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GUri) auth = NULL;
-  g_autofree char *custom_service = NULL;
   TtsEnvironmentKind kind = TTS_ENVIRONMENT_PRODUCTION;
 
   G_OBJECT_CLASS (tts_window_parent_class)->constructed (object);
@@ -556,44 +651,7 @@ tts_window_constructed (GObject *object)
   g_signal_connect_object (self->flow, "notify::state",
                            G_CALLBACK (flow_state_changed_cb), self, G_CONNECT_SWAPPED);
 
-  if (tts_environment_is_custom (environment))
-    custom_service = g_strdup_printf ("%s · %s", tts_environment_get_auth_uri (environment),
-                                      tts_environment_get_api_uri (environment));
-  tts_start_page_set_service (self->start_page,
-                              tts_environment_get_redirect_uri (environment),
-                              tts_environment_get_manage_uri (environment),
-                              custom_service);
-  tts_start_page_set_environment_kind (self->start_page, kind);
-
-  if (self->initial_folder != NULL)
-    {
-      tts_credentials_page_set_folder (self->credentials_page, self->initial_folder);
-    }
-  else if (self->settings != NULL)
-    {
-      g_autofree char *last = g_settings_get_string (self->settings, "last-folder");
-
-      if (last[0] != '\0')
-        {
-          g_autoptr(GFile) folder = g_file_new_for_path (last);
-
-          tts_credentials_page_set_folder (self->credentials_page, folder);
-        }
-    }
-
-  if (self->settings != NULL)
-    {
-      g_autofree char *file_name = g_settings_get_string (self->settings, "file-name");
-      int key_set = g_settings_get_enum (self->settings, "key-set");
-
-      if (key_set >= 0 && key_set < TTS_KEY_SET_N_SETS)
-        tts_credentials_page_set_key_set (self->credentials_page, key_set);
-      /* A name edited by hand into something unusable is forgotten, not refused. */
-      if (tts_secrets_file_name_is_valid (file_name, NULL))
-        tts_credentials_page_set_file_name (self->credentials_page, file_name);
-    }
-
-  show_page (self, TTS_PAGE (self->start_page));
+  show_page (self, TTS_PAGE (self->welcome_page));
 }
 
 static void
@@ -603,11 +661,18 @@ tts_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->progress_delay_id, g_source_remove);
+  g_clear_handle_id (&self->pages_idle_id, g_source_remove);
   if (self->flow != NULL)
     tts_flow_cancel (self->flow);
   g_clear_object (&self->page_signals);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_WINDOW);
+  /* They were the stack's. */
+  self->start_page = NULL;
+  self->credentials_page = NULL;
+  self->progress_page = NULL;
+  self->done_page = NULL;
+  self->signin_page = NULL;
 
   g_clear_object (&self->flow);
   g_clear_object (&self->settings);
@@ -699,10 +764,7 @@ tts_window_class_init (TtsWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (TTS_TYPE_REFLOW_BIN);
-  g_type_ensure (TTS_TYPE_START_PAGE);
-  g_type_ensure (TTS_TYPE_CREDENTIALS_PAGE);
-  g_type_ensure (TTS_TYPE_PROGRESS_PAGE);
-  g_type_ensure (TTS_TYPE_DONE_PAGE);
+  g_type_ensure (TTS_TYPE_WELCOME_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tastytrade_setup/TastytradeSetup/tts-window.ui");
@@ -711,10 +773,7 @@ tts_window_class_init (TtsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TtsWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, TtsWindow, primary_button);
   gtk_widget_class_bind_template_child (widget_class, TtsWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, TtsWindow, start_page);
-  gtk_widget_class_bind_template_child (widget_class, TtsWindow, credentials_page);
-  gtk_widget_class_bind_template_child (widget_class, TtsWindow, progress_page);
-  gtk_widget_class_bind_template_child (widget_class, TtsWindow, done_page);
+  gtk_widget_class_bind_template_child (widget_class, TtsWindow, welcome_page);
 
   gtk_widget_class_install_action (widget_class, "win.primary", NULL, primary_action_cb);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action_cb);
@@ -783,6 +842,12 @@ first_frame_cb (GdkFrameClock *frame_clock,
   /* Only now: loading WebKit must not delay the window, and it is done long before anyone
    * has read the first page and typed their client ID. */
   tts_signin_loader_load_async (self->cancellable, signin_loaded_cb, g_object_ref (self));
+
+  if (self->start_page == NULL && self->pages_idle_id == 0)
+    {
+      self->pages_idle_id = g_idle_add (pages_idle_cb, self);
+      g_source_set_name_by_id (self->pages_idle_id, "[tastytrade-setup] make the pages");
+    }
 }
 
 static void
@@ -838,6 +903,7 @@ tts_window_get_flow (TtsWindow *self)
 TtsStartPage *
 tts_window_get_start_page (TtsWindow *self)
 {
+  ensure_pages (self);
   return self->start_page;
 }
 
@@ -850,6 +916,7 @@ tts_window_get_check_dialog (TtsWindow *self)
 TtsCredentialsPage *
 tts_window_get_credentials_page (TtsWindow *self)
 {
+  ensure_pages (self);
   return self->credentials_page;
 }
 
@@ -863,13 +930,21 @@ tts_window_get_signin_page (TtsWindow *self)
 TtsProgressPage *
 tts_window_get_progress_page (TtsWindow *self)
 {
+  ensure_pages (self);
   return self->progress_page;
 }
 
 TtsDonePage *
 tts_window_get_done_page (TtsWindow *self)
 {
+  ensure_pages (self);
   return self->done_page;
+}
+
+TtsWelcomePage *
+tts_window_get_welcome_page (TtsWindow *self)
+{
+  return self->welcome_page;
 }
 
 TtsPage *
