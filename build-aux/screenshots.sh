@@ -45,7 +45,9 @@ shot() { sleep "$2"; import -window "$window" "$out/$1.png"; }
 keys() { xdotool key --delay 60 "$@"; }
 type_text() { xdotool type --delay 20 "$1"; }
 
-shot start 1.5
+sleep 1.5
+keys Return                                     # Next, past the welcome page
+shot start 0.8
 keys Return                                     # Next
 sleep 0.8
 type_text demo-client-id; keys Tab
