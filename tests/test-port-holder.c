@@ -37,28 +37,8 @@
 
 /* ---- helpers ---- */
 
-typedef struct
-{
-  char *dir;   /* a tree laid out like /proc */
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("tts-port-holder-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  tts_test_remove_tree (fixture->dir);
-  g_free (fixture->dir);
-}
+/* Its folder is a tree laid out like /proc. */
+typedef TtsTestFolder Fixture;
 
 static void
 write_file (Fixture    *fixture,
@@ -304,20 +284,21 @@ main (int   argc,
   g_test_add_func ("/port-holder/real/ipv6", test_real_ipv6);
   g_test_add_func ("/port-holder/real/free-port", test_real_free_port);
   g_test_add_func ("/port-holder/port-zero", test_port_zero);
-  g_test_add ("/port-holder/fixture/listener-with-process", Fixture, NULL,
-              fixture_set_up, test_fixture_listener_with_process, fixture_tear_down);
-  g_test_add ("/port-holder/fixture/established-is-not-listening", Fixture, NULL,
-              fixture_set_up, test_fixture_established_is_not_listening, fixture_tear_down);
-  g_test_add ("/port-holder/fixture/other-port", Fixture, NULL,
-              fixture_set_up, test_fixture_other_port, fixture_tear_down);
-  g_test_add ("/port-holder/fixture/process-unseen", Fixture, NULL,
-              fixture_set_up, test_fixture_process_unseen, fixture_tear_down);
-  g_test_add ("/port-holder/fixture/ipv6-only", Fixture, NULL,
-              fixture_set_up, test_fixture_ipv6_only, fixture_tear_down);
-  g_test_add ("/port-holder/fixture/no-tcp6", Fixture, NULL,
-              fixture_set_up, test_fixture_no_tcp6, fixture_tear_down);
-  g_test_add ("/port-holder/fixture/malformed", Fixture, NULL,
-              fixture_set_up, test_fixture_malformed, fixture_tear_down);
+
+#define ADD(name, func) \
+  g_test_add ("/port-holder/fixture/" name, Fixture, NULL, \
+              tts_test_folder_set_up, func, tts_test_folder_tear_down)
+
+  ADD ("listener-with-process", test_fixture_listener_with_process);
+  ADD ("established-is-not-listening", test_fixture_established_is_not_listening);
+  ADD ("other-port", test_fixture_other_port);
+  ADD ("process-unseen", test_fixture_process_unseen);
+  ADD ("ipv6-only", test_fixture_ipv6_only);
+  ADD ("no-tcp6", test_fixture_no_tcp6);
+  ADD ("malformed", test_fixture_malformed);
+
+#undef ADD
+
   g_test_add_func ("/port-holder/fixture/no-proc", test_fixture_no_proc);
 
   return g_test_run ();

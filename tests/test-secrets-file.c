@@ -41,28 +41,7 @@
 
 /* ---- helpers ---- */
 
-typedef struct
-{
-  char *dir;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("tts-secrets-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  tts_test_remove_tree (fixture->dir);
-  g_free (fixture->dir);
-}
+typedef TtsTestFolder Fixture;
 
 static char *
 child_path (Fixture    *fixture,
@@ -1771,7 +1750,7 @@ static void
 add_test (const char *path,
           void (*func) (Fixture *, gconstpointer))
 {
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down);
+  g_test_add (path, Fixture, NULL, tts_test_folder_set_up, func, tts_test_folder_tear_down);
 }
 
 int
@@ -1808,7 +1787,8 @@ main (int   argc,
                                                step_names[fault_cases[i].step],
                                                fault_cases[i].errname);
 
-      g_test_add (path, Fixture, &fault_cases[i], fixture_set_up, test_fault, fixture_tear_down);
+      g_test_add (path, Fixture, &fault_cases[i],
+                  tts_test_folder_set_up, test_fault, tts_test_folder_tear_down);
     }
   add_test ("/secrets-file/fault/fsync-folder/EIO", test_fault_fsync_folder);
   add_test ("/secrets-file/mode/every-step/umask-000", test_mode_umask_000);

@@ -38,3 +38,21 @@ tts_test_remove_tree (const char *path)
   else
     g_assert_cmpint (g_unlink (path), ==, 0);
 }
+
+void
+tts_test_folder_set_up (TtsTestFolder *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("tts-test-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+void
+tts_test_folder_tear_down (TtsTestFolder *fixture,
+                           gconstpointer  data)
+{
+  tts_test_remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
+}

@@ -14,4 +14,15 @@ G_BEGIN_DECLS
  * the test. */
 void tts_test_remove_tree (const char *path);
 
+/* A test fixture that is an empty temporary folder of the test's own, removed after it. */
+typedef struct
+{
+  char *dir;
+} TtsTestFolder;
+
+void tts_test_folder_set_up    (TtsTestFolder *fixture,
+                                gconstpointer  data);
+void tts_test_folder_tear_down (TtsTestFolder *fixture,
+                                gconstpointer  data);
+
 G_END_DECLS
