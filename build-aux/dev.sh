@@ -10,10 +10,16 @@
 #   build-aux/dev.sh bench [RUNS] the real program timed against baselines, headless, by keyboard
 #                                 (docs/performance.md)
 #   build-aux/dev.sh screenshots  retake the AppStream screenshots in data/screenshots
+#   build-aux/dev.sh test-current [trixie|forky] [ARGS]
+#                                 the whole test suite in a Debian 13 (default) or Debian testing
+#                                 userland, made once with mmdebstrap into _current-root/ (root)
+#   build-aux/dev.sh current trixie|forky COMMAND [ARGS]
+#                                 any of the above inside that userland (bench, screenshots, run)
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build="$top/_build"
+# Inside a newer userland (build-aux/current-userland.sh) the build has a folder of its own.
+build="$top/${TTS_BUILD_DIR:-_build}"
 
 # Debian 12 / Ubuntu package names of everything the build and the tests use.
 packages=(
@@ -22,7 +28,9 @@ packages=(
   libwebkitgtk-6.0-dev libsoup-3.0-dev libjson-glib-dev
   desktop-file-utils appstream
   xvfb xauth dbus dbus-x11 at-spi2-core libatspi2.0-dev libxtst-dev
-  python3 python3-dotenv git
+  python3 python3-dotenv git ca-certificates
+  # A German user's locale for test-translations: newer glibc ignores LANGUAGE under C.UTF-8.
+  locales-all
 )
 
 say() { printf '\033[1m%s\033[0m\n' "$*" >&2; }
@@ -103,11 +111,11 @@ MSG
 
   sanitize)
     ensure_packages
-    build_into "$top/_build-sanitize" -Db_sanitize=address,undefined -Db_lundef=false
+    build_into "$build-sanitize" -Db_sanitize=address,undefined -Db_lundef=false
     # GTK and WebKit keep caches for the process lifetime: leaks are for the core tests only.
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-      meson test -C "$top/_build-sanitize" --print-errorlogs "$@"
+      meson test -C "$build-sanitize" --print-errorlogs "$@"
     ;;
 
   fuzz)
@@ -135,8 +143,23 @@ MSG
     "$top/build-aux/screenshots.sh" "$build" "$top/data/screenshots"
     ;;
 
+  test-current)
+    release=trixie
+    case "${1:-}" in trixie | forky) release=$1; shift ;; esac
+    exec "$top/build-aux/current-userland.sh" "$release" test "$@"
+    ;;
+
+  current)
+    exec "$top/build-aux/current-userland.sh" "$@"
+    ;;
+
+  packages)
+    # For current-userland.sh: what a new userland is made with.
+    echo "${packages[*]}"
+    ;;
+
   *)
-    say "usage: build-aux/dev.sh run|test|demo|sanitize|fuzz|bench|screenshots [ARGS]"
+    say "usage: build-aux/dev.sh run|test|demo|sanitize|fuzz|bench|screenshots|test-current [ARGS]"
     exit 2
     ;;
 esac
