@@ -2,6 +2,7 @@
 # build-aux/current-userland.sh RELEASE COMMAND [ARGS]: runs `build-aux/dev.sh COMMAND [ARGS]` inside a
 # newer Debian userland made from Debian's own packages, so the program is built and tested
 # against the toolkit its users run (RELEASE: trixie for Debian 13, forky for Debian testing).
+# `current-userland.sh RELEASE -- PROGRAM [ARGS]` runs any program there instead (a shell, gdb).
 #
 # The userland is made once with mmdebstrap into _current-root/RELEASE (ignored by git and by the
 # build) and reused; the checkout is bind-mounted into it at its own path and built there into
@@ -89,7 +90,13 @@ mount_at "$mnt/run" -t tmpfs -o mode=755 run
 mount_at "$mnt$top" --bind "$top"
 cp /etc/resolv.conf "$mnt/etc/resolv.conf"
 
-say "Debian $release: $(cat "$root/etc/debian_version"), build-aux/dev.sh $*"
+if [ "${1:-}" = -- ]; then
+  shift
+  [ $# -gt 0 ] || set -- bash
+else
+  set -- bash "$top/build-aux/dev.sh" "$@"
+fi
+say "Debian $release ($(cat "$root/etc/debian_version")): $*"
 status=0
 chroot "$mnt" /usr/bin/env -i \
   HOME=/root \
@@ -99,5 +106,5 @@ chroot "$mnt" /usr/bin/env -i \
   ${CI:+CI="$CI"} \
   ${TTS_FUZZ_SECONDS:+TTS_FUZZ_SECONDS="$TTS_FUZZ_SECONDS"} \
   TTS_BUILD_DIR="${TTS_BUILD_DIR:-_build-$release}" \
-  bash "$top/build-aux/dev.sh" "$@" || status=$?
+  "$@" || status=$?
 exit "$status"
