@@ -340,7 +340,34 @@ check_done (Fixture *fixture)
 {
   TtsCheckDialog *dialog = tts_window_get_check_dialog (fixture->window);
 
-  return dialog != NULL && tts_check_dialog_get_done (dialog);
+  g_autofree char *text = NULL;
+
+  if (dialog == NULL || !tts_check_dialog_get_done (dialog))
+    return FALSE;
+  /* An AdwAlertDialog's sheet shows its content a frame or more after it is presented,
+   * which can be after the check. */
+  text = tts_test_visible_text (GTK_WIDGET (dialog));
+  return text[0] != '\0';
+}
+
+static gboolean
+check_closed (Fixture *fixture)
+{
+  return tts_window_get_check_dialog (fixture->window) == NULL;
+}
+
+/* As its Close button does: on libadwaita 1.5 and later the dialog is an AdwAlertDialog. */
+static void
+close_check (Fixture *fixture)
+{
+  TtsCheckDialog *dialog = tts_window_get_check_dialog (fixture->window);
+
+#if ADW_CHECK_VERSION (1, 5, 0)
+  adw_dialog_close (ADW_DIALOG (dialog));
+#else
+  gtk_window_close (GTK_WINDOW (dialog));
+#endif
+  tts_test_window_wait_until (fixture, check_closed, "the check dialog to close");
 }
 
 static char *
@@ -384,8 +411,7 @@ test_check_existing (Fixture       *fixture,
   g_assert_nonnull (strstr (good, "5WX01234"));
   g_assert_nonnull (strstr (good, "5WY99999"));
   g_assert_null (strstr (good, token));
-  gtk_window_close (GTK_WINDOW (dialog));
-  g_assert_null (tts_window_get_check_dialog (fixture->window));
+  close_check (fixture);
 
   /* The grant deleted on tastytrade's site: the precise reason, and what to do. */
   tts_fake_tastytrade_revoke_grants (fixture->fake, TTS_TEST_CLIENT_ID);
@@ -396,7 +422,7 @@ test_check_existing (Fixture       *fixture,
   g_assert_nonnull (strstr (revoked, error->message));
   g_assert_nonnull (strstr (revoked, tts_error_get_remedy (error)));
   g_assert_null (strstr (revoked, token));
-  gtk_window_close (GTK_WINDOW (dialog));
+  close_check (fixture);
 
   /* Checking changed nothing. */
   g_assert_true (g_file_get_contents (path, &after, NULL, NULL));

@@ -15,8 +15,13 @@
 
 struct _TtsCheckDialog
 {
+#if ADW_CHECK_VERSION (1, 5, 0)
+  AdwAlertDialog    parent_instance;
+#else
   AdwMessageDialog  parent_instance;
+#endif
 
+  GtkWindow        *parent;
   TtsSetupCheck    *check;
   GCancellable     *cancellable;
   GFile            *file;
@@ -24,7 +29,11 @@ struct _TtsCheckDialog
   GError           *error;
 };
 
+#if ADW_CHECK_VERSION (1, 5, 0)
+G_DEFINE_FINAL_TYPE (TtsCheckDialog, tts_check_dialog, ADW_TYPE_ALERT_DIALOG)
+#else
 G_DEFINE_FINAL_TYPE (TtsCheckDialog, tts_check_dialog, ADW_TYPE_MESSAGE_DIALOG)
+#endif
 
 enum {
   PROP_0,
@@ -33,6 +42,32 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* The two dialog classes have the same setters under different names. */
+static void
+set_text (TtsCheckDialog *self,
+          const char     *heading,
+          const char     *body)
+{
+#if ADW_CHECK_VERSION (1, 5, 0)
+  adw_alert_dialog_set_heading (ADW_ALERT_DIALOG (self), heading);
+  adw_alert_dialog_set_body (ADW_ALERT_DIALOG (self), body);
+#else
+  adw_message_dialog_set_heading (ADW_MESSAGE_DIALOG (self), heading);
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), body);
+#endif
+}
+
+static void
+set_extra_child (TtsCheckDialog *self,
+                 GtkWidget      *child)
+{
+#if ADW_CHECK_VERSION (1, 5, 0)
+  adw_alert_dialog_set_extra_child (ADW_ALERT_DIALOG (self), child);
+#else
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self), child);
+#endif
+}
 
 static void
 show_accounts (TtsCheckDialog *self)
@@ -60,8 +95,7 @@ show_accounts (TtsCheckDialog *self)
       body = g_steal_pointer (&longer);
     }
 
-  adw_message_dialog_set_heading (ADW_MESSAGE_DIALOG (self), _("Your Token Works"));
-  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), body);
+  set_text (self, _("Your Token Works"), body);
 
   list = gtk_list_box_new ();
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
@@ -84,7 +118,7 @@ show_accounts (TtsCheckDialog *self)
                                    _("The token works, but tastytrade lists no account for it."));
       gtk_list_box_append (GTK_LIST_BOX (list), row);
     }
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self), list);
+  set_extra_child (self, list);
 }
 
 static void
@@ -93,9 +127,8 @@ show_error (TtsCheckDialog *self)
   g_autofree char *body = g_strdup_printf ("%s\n\n%s", self->error->message,
                                            tts_error_get_remedy (self->error));
 
-  adw_message_dialog_set_heading (ADW_MESSAGE_DIALOG (self), tts_error_get_title (self->error));
-  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), body);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self), NULL);
+  set_text (self, tts_error_get_title (self->error), body);
+  set_extra_child (self, NULL);
 }
 
 static void
@@ -134,6 +167,7 @@ tts_check_dialog_finalize (GObject *object)
 {
   TtsCheckDialog *self = (TtsCheckDialog *) object;
 
+  g_clear_weak_pointer (&self->parent);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->check);
   g_clear_object (&self->file);
@@ -199,20 +233,24 @@ tts_check_dialog_new (GtkWindow  *parent,
 
   /* Translators: %s is a file name such as .secrets */
   heading = g_strdup_printf (_("Checking %s…"), file_name);
-  self = g_object_new (TTS_TYPE_CHECK_DIALOG,
-                       "transient-for", parent,
-                       "modal", TRUE,
-                       "heading", heading,
-                       "body", _("Asking tastytrade whether it still accepts the saved credentials."),
-                       NULL);
+  self = g_object_new (TTS_TYPE_CHECK_DIALOG, NULL);
+  g_set_weak_pointer (&self->parent, parent);
+  set_text (self, heading, _("Asking tastytrade whether it still accepts the saved credentials."));
+#if ADW_CHECK_VERSION (1, 5, 0)
+  adw_alert_dialog_add_response (ADW_ALERT_DIALOG (self), "close", _("_Close"));
+  adw_alert_dialog_set_close_response (ADW_ALERT_DIALOG (self), "close");
+#else
+  gtk_window_set_transient_for (GTK_WINDOW (self), parent);
+  gtk_window_set_modal (GTK_WINDOW (self), TRUE);
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (self), "close", _("_Close"));
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (self), "close");
+#endif
 
   spinner = gtk_spinner_new ();
   gtk_spinner_start (GTK_SPINNER (spinner));
   gtk_widget_set_size_request (spinner, 32, 32);
   gtk_widget_set_halign (spinner, GTK_ALIGN_CENTER);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self), spinner);
+  set_extra_child (self, spinner);
 
   secrets = tts_secrets_file_new_for_name (folder, file_name);
   self->file = g_object_ref (tts_secrets_file_get_file (secrets));
@@ -220,6 +258,18 @@ tts_check_dialog_new (GtkWindow  *parent,
   tts_setup_check_run_async (self->check, self->cancellable, run_cb, g_object_ref (self));
 
   return self;
+}
+
+void
+tts_check_dialog_present (TtsCheckDialog *self)
+{
+  g_return_if_fail (TTS_IS_CHECK_DIALOG (self));
+
+#if ADW_CHECK_VERSION (1, 5, 0)
+  adw_dialog_present (ADW_DIALOG (self), GTK_WIDGET (self->parent));
+#else
+  gtk_window_present (GTK_WINDOW (self));
+#endif
 }
 
 gboolean

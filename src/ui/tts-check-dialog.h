@@ -11,7 +11,14 @@ G_BEGIN_DECLS
 
 #define TTS_TYPE_CHECK_DIALOG (tts_check_dialog_get_type ())
 
+/* libadwaita 1.5 replaced AdwMessageDialog, a window, with AdwAlertDialog, shown over its parent.
+ * Under GTK 4.16 and later AdwMessageDialog also measures its heading narrower than the heading
+ * needs, a warning at each layout. Drop the older one when the floor reaches libadwaita 1.5. */
+#if ADW_CHECK_VERSION (1, 5, 0)
+G_DECLARE_FINAL_TYPE (TtsCheckDialog, tts_check_dialog, TTS, CHECK_DIALOG, AdwAlertDialog)
+#else
 G_DECLARE_FINAL_TYPE (TtsCheckDialog, tts_check_dialog, TTS, CHECK_DIALOG, AdwMessageDialog)
+#endif
 
 /* Checks @file_name in @folder at once: refreshes its token and reads the accounts, then
  * says which accounts it reads or precisely why it fails. @api_uri: NULL for tastytrade's
@@ -20,6 +27,8 @@ TtsCheckDialog *tts_check_dialog_new        (GtkWindow      *parent,
                                              GFile          *folder,
                                              const char     *file_name,
                                              const char     *api_uri);
+/* Shows the dialog over the window given to tts_check_dialog_new(). */
+void            tts_check_dialog_present    (TtsCheckDialog *self);
 /* Whether the check has finished; then its error, NULL when the credentials work. */
 gboolean        tts_check_dialog_get_done   (TtsCheckDialog *self);
 const GError   *tts_check_dialog_get_error  (TtsCheckDialog *self);

@@ -486,7 +486,7 @@ check_existing_action_cb (GtkWidget  *widget,
                                  tts_environment_is_custom (environment) ?
                                  tts_environment_get_api_uri (environment) : NULL);
   g_set_weak_pointer (&self->check_dialog, dialog);
-  gtk_window_present (GTK_WINDOW (dialog));
+  tts_check_dialog_present (dialog);
 }
 
 static void
