@@ -484,11 +484,24 @@ own_timers (void)
   return g_string_free (g_steal_pointer (&names), FALSE);
 }
 
+/* The time as the desktop shows it. gtk_test_init() runs the tests in en_US.UTF-8 where that
+ * locale is installed, and there GLib's default clock is the 12-hour one. */
 static char *
 deadline_text (gint64 deadline)
 {
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = g_settings_schema_source_lookup (source, "org.gnome.desktop.interface", TRUE);
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (deadline / G_USEC_PER_SEC);
-  g_autofree char *clock = g_date_time_format (time, "%H:%M");
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *clock_format = NULL;
+  g_autofree char *clock = NULL;
+
+  if (schema != NULL && g_settings_schema_has_key (schema, "clock-format"))
+    {
+      settings = g_settings_new_full (schema, NULL, NULL);
+      clock_format = g_settings_get_string (settings, "clock-format");
+    }
+  clock = g_date_time_format (time, g_strcmp0 (clock_format, "12h") == 0 ? "%-l:%M %p" : "%H:%M");
 
   return g_strdup_printf ("Waiting until %s", clock);
 }
