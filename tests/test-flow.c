@@ -1338,9 +1338,17 @@ soak_junk (Fixture           *fixture,
       break;
 
     case 2: /* a bad Host, with our state even */
-      g_string_append_printf (out, "GET /?code=%08x&state=%s HTTP/1.1\r\nHost: %s\r\n\r\n",
-                              g_rand_int (rand), state,
-                              hosts[g_rand_int_range (rand, 0, G_N_ELEMENTS (hosts))]);
+      {
+        const char *host = hosts[g_rand_int_range (rand, 0, G_N_ELEMENTS (hosts))];
+
+        g_string_append_printf (out, "GET /?code=%08x&state=%s HTTP/1.1\r\nHost: %s\r\n\r\n",
+                                g_rand_int (rand), state, host);
+        /* libsoup 3.7.1 and later refuse a second Host header with a warning of their own. */
+        if (strstr (host, "\r\nHost:") != NULL &&
+            (soup_get_major_version () > 3 || soup_get_minor_version () > 7 ||
+             (soup_get_minor_version () == 7 && soup_get_micro_version () >= 1)))
+          g_test_expect_message ("libsoup", G_LOG_LEVEL_WARNING, "*Rejecting duplicate Host header");
+      }
       break;
 
     case 3: /* many, odd or huge headers */
@@ -1537,6 +1545,7 @@ test_soak (Fixture       *fixture,
   assert_saved (fixture);
   g_test_message ("Soak and sign-in: %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - start) / 1000);
+  g_test_assert_expected_messages ();
 }
 
 /* The listener is there only while the flow waits for the redirect. */
