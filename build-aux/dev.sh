@@ -29,6 +29,8 @@ packages=(
   desktop-file-utils appstream
   xvfb xauth dbus dbus-x11 at-spi2-core libatspi2.0-dev libxtst-dev
   python3 python3-dotenv git ca-certificates
+  # GTK 4.18 (Debian 13) draws SVG icons with this loader, a Recommends a bare userland lacks.
+  librsvg2-common
   # A German user's locale for test-translations: newer glibc ignores LANGUAGE under C.UTF-8.
   locales-all
 )
