@@ -24,7 +24,12 @@ check(manifest.get("id") == app_id, f"the app ID is {app_id}")
 check(manifest.get("command") == command, f"the command is {command}")
 check(manifest.get("runtime") == "org.gnome.Platform", "the runtime is org.gnome.Platform")
 check(manifest.get("sdk") == "org.gnome.Sdk", "the SDK is org.gnome.Sdk")
-check(str(manifest.get("runtime-version", "")).isdigit(), "the runtime is a stable release, not master")
+runtime_version = str(manifest.get("runtime-version", ""))
+check(runtime_version.isdigit(), "the runtime is a stable release, not master")
+# Flathub ends a GNOME runtime about when the second newer one comes out (48 ended 2026-03-24),
+# and GNOME Software then warns the user. 51 came out in September 2026.
+check(runtime_version.isdigit() and int(runtime_version) >= 51,
+      "the runtime is GNOME 51 or later, one Flathub still supports")
 
 # Least privilege: exactly these, in any order, and nothing else (no --filesystem).
 wanted = {"--share=network", "--share=ipc", "--socket=wayland", "--socket=fallback-x11", "--device=dri"}
