@@ -9,7 +9,8 @@
 #                                 _build-fuzz; TTS_FUZZ_SECONDS=N sets the time (default 20)
 #   build-aux/dev.sh bench [RUNS] the real program timed against baselines, headless, by keyboard
 #                                 (docs/performance.md)
-#   build-aux/dev.sh screenshots  retake the AppStream screenshots in data/screenshots
+#   build-aux/dev.sh screenshots  retake the AppStream screenshots in data/screenshots (as root;
+#                                 the look users get: build-aux/dev.sh current trixie screenshots)
 #   build-aux/dev.sh test-current [trixie|forky] [ARGS]
 #                                 the whole test suite in a Debian 13 (default) or Debian testing
 #                                 userland, made once with mmdebstrap into _current-root/ (root)
@@ -139,7 +140,7 @@ MSG
     ;;
 
   screenshots)
-    ensure_packages xdotool imagemagick
+    ensure_packages xdotool imagemagick mount
     build_into "$build"
     run_env
     "$top/build-aux/screenshots.sh" "$build" "$top/data/screenshots"
