@@ -60,6 +60,33 @@ wait_for (gboolean *flag)
     g_main_context_iteration (NULL, TRUE);
 }
 
+static gboolean
+expire_cb (gpointer user_data)
+{
+  gboolean *expired = user_data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until *count is @wanted or @seconds have passed; returns whether it got
+ * there. */
+static gboolean
+wait_for_count (const guint *count,
+                guint        wanted,
+                guint        seconds)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add_seconds (seconds, expire_cb, &expired);
+
+  while (*count != wanted && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+
+  return *count == wanted;
+}
+
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
@@ -1042,6 +1069,7 @@ typedef struct
   SoupServer *server;
   guint       port;
   guint       n_requests;
+  GPtrArray  *open;         /* SoupServerMessage, each holding its connection */
 } TlsServer;
 
 static void
@@ -1061,6 +1089,31 @@ tls_handler_cb (SoupServer        *server,
                                     body, strlen (body));
 }
 
+static void
+tls_message_done_cb (SoupServerMessage *msg,
+                     TlsServer         *tls)
+{
+  g_signal_handlers_disconnect_by_data (msg, tls);
+  g_ptr_array_remove (tls->open, msg);
+  g_object_unref (msg);
+}
+
+/* A connection's first message comes before its TLS handshake, and holds the connection.
+ * The server is torn down only once each handshake is over (connected) and each connection
+ * idle (finished) or gone (disconnected): libsoup 3.3 to 3.6.5 frees a connection in
+ * soup_server_disconnect() while its handshake runs on, and the handshake's callback then
+ * uses the freed connection (issue 13; fixed in libsoup 3.6.6). */
+static void
+tls_request_started_cb (SoupServer        *server,
+                        SoupServerMessage *msg,
+                        TlsServer         *tls)
+{
+  g_ptr_array_add (tls->open, g_object_ref (msg));
+  g_signal_connect (msg, "connected", G_CALLBACK (tls_message_done_cb), tls);
+  g_signal_connect (msg, "finished", G_CALLBACK (tls_message_done_cb), tls);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (tls_message_done_cb), tls);
+}
+
 static TlsServer *
 tls_server_new (void)
 {
@@ -1077,8 +1130,10 @@ tls_server_new (void)
   certificate = g_tls_certificate_new_from_files (cert_path, key_path, &error);
   g_assert_no_error (error);
 
+  tls->open = g_ptr_array_new ();
   tls->server = soup_server_new ("tls-certificate", certificate, NULL);
   soup_server_add_handler (tls->server, NULL, tls_handler_cb, tls, NULL);
+  g_signal_connect (tls->server, "request-started", G_CALLBACK (tls_request_started_cb), tls);
   g_assert_true (soup_server_listen (tls->server, address, SOUP_SERVER_LISTEN_HTTPS, &error));
   g_assert_no_error (error);
 
@@ -1094,6 +1149,10 @@ tls_server_new (void)
 static void
 tls_server_free (TlsServer *tls)
 {
+  /* The clients have given up; let the server's side of each handshake end too. */
+  g_assert_true (wait_for_count (&tls->open->len, 0, 10));
+  g_clear_pointer (&tls->open, g_ptr_array_unref);
+
   soup_server_disconnect (tls->server);
   g_clear_object (&tls->server);
   g_free (tls);
@@ -1189,6 +1248,194 @@ test_tls_untrusted (Fixture       *fixture,
       g_assert_cmpuint (tls->n_requests, ==, 0);
       g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_USEC_PER_SEC);
     }
+}
+
+/* A server that takes TCP connections and never says a word: a TLS client that connects
+ * stays in its handshake, waiting for the server's hello. */
+typedef struct
+{
+  GSocketService *service;
+  GCancellable   *cancellable;
+  char           *uri;
+  guint           n_hello;      /* connections whose client has spoken */
+  guint           n_closed;     /* connections the client has closed */
+  guint           n_reading;
+} Silent;
+
+typedef struct
+{
+  Silent            *silent;
+  GSocketConnection *connection;
+  gboolean           spoke;
+} SilentPeer;
+
+static void silent_read (SilentPeer *peer);
+
+static void
+silent_read_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SilentPeer *peer = user_data;
+  Silent *silent = peer->silent;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  silent->n_reading--;
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+  if (bytes != NULL && g_bytes_get_size (bytes) > 0)
+    {
+      /* The first bytes are the ClientHello: the handshake is under way. */
+      if (!peer->spoke)
+        silent->n_hello++;
+      peer->spoke = TRUE;
+      silent_read (peer);
+      return;
+    }
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    silent->n_closed++;
+  g_object_unref (peer->connection);
+  g_free (peer);
+}
+
+static void
+silent_read (SilentPeer *peer)
+{
+  GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (peer->connection));
+
+  peer->silent->n_reading++;
+  g_input_stream_read_bytes_async (input, 4096, G_PRIORITY_DEFAULT, peer->silent->cancellable,
+                                   silent_read_cb, peer);
+}
+
+static gboolean
+silent_incoming_cb (GSocketService    *service,
+                    GSocketConnection *connection,
+                    GObject           *source_object,
+                    gpointer           user_data)
+{
+  SilentPeer *peer = g_new0 (SilentPeer, 1);
+
+  peer->silent = user_data;
+  peer->connection = g_object_ref (connection);
+  silent_read (peer);
+
+  return TRUE;
+}
+
+static Silent *
+silent_new (void)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+  Silent *silent = g_new0 (Silent, 1);
+
+  silent->service = g_socket_service_new ();
+  silent->cancellable = g_cancellable_new ();
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (silent->service), address,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                NULL, &local, &error));
+  g_assert_no_error (error);
+  g_signal_connect (silent->service, "incoming", G_CALLBACK (silent_incoming_cb), silent);
+  g_socket_service_start (silent->service);
+
+  silent->uri = g_strdup_printf ("https://127.0.0.1:%u",
+                                 g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+
+  return silent;
+}
+
+static void
+silent_free (Silent *silent)
+{
+  g_socket_service_stop (silent->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (silent->service));
+  g_cancellable_cancel (silent->cancellable);
+  g_assert_true (wait_for_count (&silent->n_reading, 0, 10));
+
+  g_clear_object (&silent->service);
+  g_clear_object (&silent->cancellable);
+  g_free (silent->uri);
+  g_free (silent);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Silent, silent_free)
+
+static void
+finalized_cb (gpointer  data,
+              GObject  *where_the_object_was)
+{
+  guint *n_finalized = data;
+
+  (*n_finalized)++;
+}
+
+/* Cancelling while the TLS handshake waits for the server, with nobody else holding the
+ * client: the call ends at once, the client and its session go, and the connection is closed
+ * without anything of it running later on freed memory (issue 13). */
+static void
+test_tls_cancel_in_handshake (void)
+{
+  g_autoptr(Silent) silent = silent_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  TtsTokenClient *client = tts_token_client_new (silent->uri, USER_AGENT);
+  Result result = { 0, };
+  guint n_finalized = 0;
+  gint64 start;
+
+  tts_token_client_set_timeout (client, 30);
+  g_object_weak_ref (G_OBJECT (client), finalized_cb, &n_finalized);
+
+  start = g_get_monotonic_time ();
+  tts_token_client_refresh_async (client, CLIENT_ID, CLIENT_SECRET, "some-refresh-token",
+                                  cancellable, refresh_cb, &result);
+  /* The call keeps the client alive; the caller need not. */
+  g_object_unref (client);
+  g_assert_true (wait_for_count (&silent->n_hello, 1, 10));
+  g_assert_false (result.done);
+  g_assert_cmpuint (n_finalized, ==, 0);
+
+  g_cancellable_cancel (cancellable);
+  wait_for (&result.done);
+  g_assert_null (result.tokens);
+  g_assert_error (result.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  result_clear (&result);
+
+  g_assert_true (wait_for_count (&n_finalized, 1, 10));
+  g_assert_true (wait_for_count (&silent->n_closed, 1, 10));
+  g_assert_cmpuint (silent->n_hello, ==, 1);
+}
+
+/* The same when the deadline ends each attempt in the handshake, and the client is dropped
+ * right after. */
+static void
+test_tls_timeout_in_handshake (void)
+{
+  g_autoptr(Silent) silent = silent_new ();
+  TtsTokenClient *client = tts_token_client_new (silent->uri, USER_AGENT);
+  Result result = { 0, };
+  guint n_finalized = 0;
+
+  tts_token_client_set_timeout (client, 1);
+  tts_token_client_set_retry_delay (client, 1);
+  g_object_weak_ref (G_OBJECT (client), finalized_cb, &n_finalized);
+
+  tts_token_client_exchange_code_async (client, CLIENT_ID, CLIENT_SECRET, "some-code",
+                                        REDIRECT_URI, NULL, exchange_cb, &result);
+  g_object_unref (client);
+  wait_for (&result.done);
+  g_assert_null (result.tokens);
+  g_assert_error (result.error, TTS_ERROR, TTS_ERROR_TIMEOUT);
+  result_clear (&result);
+
+  /* Each attempt (two retries) got as far as the handshake, and each connection is closed. */
+  g_assert_true (wait_for_count (&n_finalized, 1, 10));
+  g_assert_cmpuint (silent->n_hello, ==, 3);
+  g_assert_true (wait_for_count (&silent->n_closed, 3, 10));
 }
 
 /* No property, and so no setting anywhere, turns the certificate check off. */
@@ -1577,6 +1824,8 @@ main (int   argc,
 
   g_test_add_func ("/token-client/properties", test_properties);
   g_test_add_func ("/token-client/tls/no-bypass", test_tls_no_bypass);
+  g_test_add_func ("/token-client/tls/cancel-in-handshake", test_tls_cancel_in_handshake);
+  g_test_add_func ("/token-client/tls/timeout-in-handshake", test_tls_timeout_in_handshake);
   g_test_add_func ("/token-client/error/table", test_error_table);
   g_test_add_func ("/token-client/error/description", test_error_description);
   g_test_add_func ("/token-client/error/description-sanitized", test_error_description_sanitized);
