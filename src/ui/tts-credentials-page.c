@@ -50,6 +50,7 @@ check_field (GtkWidget          *row,
   g_autoptr(GError) error = NULL;
   char *value = tts_credential_normalize (kind, text, &error);
   gboolean malformed = value == NULL && text != NULL && text[0] != '\0';
+  GtkAccessible *accessibles[2];
 
   tts_wipe_free (value);
 
@@ -58,19 +59,28 @@ check_field (GtkWidget          *row,
   else
     gtk_widget_remove_css_class (row, "error");
 
-  gtk_accessible_update_state (GTK_ACCESSIBLE (row),
-                               GTK_ACCESSIBLE_STATE_INVALID,
-                               malformed ? GTK_ACCESSIBLE_INVALID_TRUE : GTK_ACCESSIBLE_INVALID_FALSE,
-                               -1);
-
   /* The sentence under the fields belongs to one of them: a screen reader reads it with
-   * that field (GTK 4.8 does not derive descriptions from a described-by relation). */
-  if (error != NULL)
-    gtk_accessible_update_property (GTK_ACCESSIBLE (row),
-                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, error->message,
-                                    -1);
-  else
-    gtk_accessible_reset_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+   * that field (GTK 4.8 does not derive descriptions from a described-by relation). With
+   * libadwaita 1.7 the focus lands on the row's editable delegate, a text object of its
+   * own, rather than on the row as with 1.2: both carry it. */
+  accessibles[0] = GTK_ACCESSIBLE (row);
+  accessibles[1] = GTK_ACCESSIBLE (gtk_editable_get_delegate (GTK_EDITABLE (row)));
+  for (guint i = 0; i < G_N_ELEMENTS (accessibles); i++)
+    {
+      if (accessibles[i] == NULL || (i > 0 && accessibles[i] == accessibles[0]))
+        continue;
+
+      gtk_accessible_update_state (accessibles[i],
+                                   GTK_ACCESSIBLE_STATE_INVALID,
+                                   malformed ? GTK_ACCESSIBLE_INVALID_TRUE : GTK_ACCESSIBLE_INVALID_FALSE,
+                                   -1);
+      if (error != NULL)
+        gtk_accessible_update_property (accessibles[i],
+                                        GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, error->message,
+                                        -1);
+      else
+        gtk_accessible_reset_property (accessibles[i], GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+    }
 
   if (error != NULL && *problem == NULL)
     *problem = g_strdup (error->message);
