@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,6 +55,8 @@ typedef struct
   AtspiAccessible   *title;
   /* GTK 4.8 reports "showing" on windows only; then "visible" is all there is. */
   gboolean           toolkit_reports_showing;
+  /* The program's toolkit is GTK 4.gtk_minor: some roles differ between versions. */
+  guint              gtk_minor;
   /* The window as last looked at, and the page it showed. */
   GPtrArray         *nodes;
   char              *page;
@@ -232,9 +235,22 @@ is_shown (Fixture       *fixture,
          atspi_state_set_contains (states, ATSPI_STATE_VISIBLE);
 }
 
+/* What collect () found an object to be. */
+typedef enum
+{
+  FOUND_OWN,
+  /* Another process's: the page in the web view, from WebKit's web process. */
+  FOUND_ELSEWHERE,
+  /* The program's, holding another process's objects: newer GTK (4.18 here, not 4.8) embeds
+   * the page through such a socket, which WebKit puts in its web view. */
+  FOUND_SOCKET,
+} Found;
+
 /* Depth first over what is shown of the program's own objects. The web view's content
- * belongs to WebKit's web process and is left out. */
-static void
+ * belongs to WebKit's web process and is left out; so is what WebKit puts in the view beside
+ * it (newer GTK shows its key-binding helper, a GtkTextView with no name and no size that no
+ * one reaches). */
+static Found
 collect (Fixture         *fixture,
          AtspiAccessible *accessible,
          const char      *parent_path,
@@ -247,10 +263,15 @@ collect (Fixture         *fixture,
   g_autofree char *role_name = NULL;
   g_autofree char *self = NULL;
   const char *path;
+  guint position;
+  gboolean holds_socket = FALSE;
+  gboolean holds_elsewhere = FALSE;
   int n_children;
 
-  if (depth > MAX_DEPTH || ATSPI_OBJECT (accessible)->app != ATSPI_OBJECT (fixture->app)->app)
-    return;
+  if (ATSPI_OBJECT (accessible)->app != ATSPI_OBJECT (fixture->app)->app)
+    return FOUND_ELSEWHERE;
+  if (depth > MAX_DEPTH)
+    return FOUND_OWN;
 
   /* Each call waits for the program; meanwhile the fake must go on answering it. */
   while (g_main_context_iteration (NULL, FALSE))
@@ -258,7 +279,7 @@ collect (Fixture         *fixture,
 
   node->states = atspi_accessible_get_state_set (accessible);
   if (!is_shown (fixture, node->states))
-    return;
+    return FOUND_OWN;
 
   node->accessible = g_object_ref (accessible);
   node->role = atspi_accessible_get_role (accessible, &error);
@@ -276,6 +297,7 @@ collect (Fixture         *fixture,
   node->path = parent_path != NULL ? g_strconcat (parent_path, " > ", self, NULL)
                                    : g_steal_pointer (&self);
   path = node->path;
+  position = nodes->len;
   g_ptr_array_add (nodes, g_steal_pointer (&node));
 
   n_children = atspi_accessible_get_child_count (accessible, &error);
@@ -285,9 +307,27 @@ collect (Fixture         *fixture,
       g_autoptr(TtsA11yObject) child = atspi_accessible_get_child_at_index (accessible, i, &error);
 
       g_assert_no_error (error);
-      if (child != NULL)
-        collect (fixture, child, path, i, depth + 1, nodes);
+      if (child == NULL)
+        continue;
+      switch (collect (fixture, child, path, i, depth + 1, nodes))
+        {
+        case FOUND_ELSEWHERE:
+          holds_elsewhere = TRUE;
+          break;
+        case FOUND_SOCKET:
+          holds_socket = TRUE;
+          break;
+        case FOUND_OWN:
+        default:
+          break;
+        }
     }
+
+  /* This is the web view: what is in it is WebKit's. Its objects came right after it. */
+  if (holds_socket)
+    g_ptr_array_set_size (nodes, position + 1);
+
+  return holds_elsewhere ? FOUND_SOCKET : FOUND_OWN;
 }
 
 /* Reads the whole window again. Each object is a few calls to the program, so this is done
@@ -330,9 +370,91 @@ find_or_fail (Fixture    *fixture,
     {
       g_autofree char *role_name = atspi_role_get_name (role);
 
+      /* What is shown instead, by role and name. */
+      dump_window (fixture);
       g_error ("No %s named \"%s\" is shown on the \"%s\" page", role_name, name, fixture->page);
     }
 
+  return node;
+}
+
+/* ---- roles that differ between GTK versions ---- */
+
+/* Whether the program's toolkit gives @role to a kind of object. Each check takes the role the
+ * versions run here are known to give; a version between two of those takes either. */
+typedef gboolean (*RoleCheck) (Fixture   *fixture,
+                               AtspiRole  role);
+
+/* One of a group of exclusive options (a grouped GtkCheckButton): a check box up to GTK 4.8, a
+ * radio button from 4.16 on (GTK's NEWS for 4.16.0: “Fix roles for radio buttons”). */
+static gboolean
+is_option (Fixture   *fixture,
+           AtspiRole  role)
+{
+  return (role == ATSPI_ROLE_CHECK_BOX && fixture->gtk_minor < 16) ||
+         (role == ATSPI_ROLE_RADIO_BUTTON && fixture->gtk_minor > 8);
+}
+
+/* A field that hides what is typed: text up to GTK 4.18, password text from 4.20 on (GTK's
+ * NEWS for 4.20.0: “Improve handling of password entries”). */
+static gboolean
+is_secret_field (Fixture   *fixture,
+                 AtspiRole  role)
+{
+  return (role == ATSPI_ROLE_TEXT && fixture->gtk_minor < 20) ||
+         (role == ATSPI_ROLE_PASSWORD_TEXT && fixture->gtk_minor > 18);
+}
+
+static gboolean
+is_field (Fixture   *fixture,
+          AtspiRole  role)
+{
+  return role == ATSPI_ROLE_TEXT;
+}
+
+/* The first object in a role @check takes, named @name, or NULL. */
+static Node *
+find_by (Fixture    *fixture,
+         RoleCheck   check,
+         const char *name)
+{
+  for (guint i = 0; fixture->nodes != NULL && i < fixture->nodes->len; i++)
+    {
+      Node *node = g_ptr_array_index (fixture->nodes, i);
+
+      if (check (fixture, node->role) && name_is (node->name, name))
+        return node;
+    }
+
+  return NULL;
+}
+
+static Node *
+find_by_or_fail (Fixture    *fixture,
+                 RoleCheck   check,
+                 const char *what,
+                 const char *name)
+{
+  Node *node = find_by (fixture, check, name);
+
+  if (node == NULL)
+    {
+      dump_window (fixture);
+      g_error ("No %s named \"%s\" is shown on the \"%s\" page (GTK 4.%u)",
+               what, name, fixture->page, fixture->gtk_minor);
+    }
+
+  return node;
+}
+
+static Node *
+find_option (Fixture    *fixture,
+             const char *name)
+{
+  Node *node = find_by_or_fail (fixture, is_option, "option (check box or radio button)", name);
+  g_autofree char *role_name = atspi_role_get_name (node->role);
+
+  g_test_message ("\"%s\" is a %s", name, role_name);
   return node;
 }
 
@@ -454,12 +576,29 @@ press (Fixture    *fixture,
   g_assert_no_error (error);
 }
 
+/* Fields that hide what is typed. */
+static const char * const secret_fields[] = { "Client Secret", "Refresh Token", NULL };
+
+static RoleCheck
+field_check (const char *name)
+{
+  return g_strv_contains (secret_fields, name) ? is_secret_field : is_field;
+}
+
+/* A field, or NULL. */
+static Node *
+find_field_shown (Fixture    *fixture,
+                  const char *name)
+{
+  return find_by (fixture, field_check (name), name);
+}
+
 /* A field, which must be named exactly so. */
 static Node *
 find_field (Fixture    *fixture,
             const char *name)
 {
-  Node *field = find_or_fail (fixture, ATSPI_ROLE_TEXT, name);
+  Node *field = find_by_or_fail (fixture, field_check (name), "field", name);
 
   g_assert_cmpstr (field->name, ==, name);
   g_assert_true (node_has (field, ATSPI_STATE_EDITABLE));
@@ -603,6 +742,25 @@ program_found (Fixture       *fixture,
   return FALSE;
 }
 
+/* The program is another process: it says which toolkit it runs, as it does to a screen
+ * reader. */
+static void
+read_toolkit (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = atspi_accessible_get_toolkit_name (fixture->app, &error);
+  g_autofree char *version = NULL;
+  guint major = 0;
+
+  g_assert_no_error (error);
+  version = atspi_accessible_get_toolkit_version (fixture->app, &error);
+  g_assert_no_error (error);
+  g_test_message ("The program runs %s %s", name, version);
+  g_assert_cmpstr (name, ==, "GTK");
+  g_assert_cmpint (sscanf (version, "%u.%u", &major, &fixture->gtk_minor), ==, 2);
+  g_assert_cmpuint (major, ==, 4);
+}
+
 /* The window, once its pages are in the tree. */
 static gboolean
 window_filled (Fixture       *fixture,
@@ -684,6 +842,7 @@ start_program (Fixture *fixture)
   wait_until (fixture, program_found, NULL, "the program on the accessibility bus");
   /* Ask the program every time: libatspi's cache follows events that may not have come yet. */
   atspi_accessible_set_cache_mask (fixture->app, ATSPI_CACHE_NONE);
+  read_toolkit (fixture);
   wait_until (fixture, window_filled, NULL, "the program's window");
 }
 
@@ -782,7 +941,7 @@ field_shown (Fixture       *fixture,
              gconstpointer  data)
 {
   look (fixture);
-  return find (fixture, ATSPI_ROLE_TEXT, data) != NULL;
+  return find_field_shown (fixture, data) != NULL;
 }
 
 static gboolean
@@ -823,12 +982,15 @@ test_sign_in_pages (Fixture       *fixture,
 
   pass_welcome (fixture);
   wait_for_page (fixture, "Before You Start");
-  sign_in = find_or_fail (fixture, ATSPI_ROLE_CHECK_BOX, "Sign in to tastytrade");
+  sign_in = find_option (fixture, "Sign in to tastytrade");
   g_assert_true (checked (fixture, sign_in));
+  /* The two ways in are one group, and are heard as one. */
+  g_assert_cmpint (find_option (fixture, "I already have a refresh token")->role, ==,
+                   sign_in->role);
   press (fixture, "Next");
 
   wait_for_page (fixture, "Your OAuth App");
-  g_assert_null (find (fixture, ATSPI_ROLE_TEXT, "Refresh Token"));
+  g_assert_null (find_field_shown (fixture, "Refresh Token"));
   /* The hint under the fields is read with the field it is about. */
   hint = get_description (fixture, "Client ID");
   g_assert_cmpstr (hint, ==, "Enter the Client ID.");
@@ -877,7 +1039,7 @@ test_refresh_token_pages (Fixture       *fixture,
 
   pass_welcome (fixture);
   wait_for_page (fixture, "Before You Start");
-  has_token = find_or_fail (fixture, ATSPI_ROLE_CHECK_BOX, "I already have a refresh token");
+  has_token = find_option (fixture, "I already have a refresh token");
   press_mnemonic (fixture, 'r'); /* I already have a _refresh token */
   wait_until (fixture, checked, has_token, "the radio to be chosen");
   press (fixture, "Next");
