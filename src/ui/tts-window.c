@@ -211,7 +211,9 @@ create_environment (TtsWindow           *self,
 }
 
 /* libadwaita 1.2 gives a toast's close button no accessible name (a screen reader says
- * "button"). Toasts are the overlay's children besides the content. */
+ * "button"); 1.7 gives it the tooltip "Dismiss", which GTK 4.14 and later read as its name.
+ * Toasts are the overlay's children besides the content. Drop this with a 1.7 floor. */
+#if !ADW_CHECK_VERSION (1, 7, 0)
 static void
 name_icon_buttons (GtkWidget *widget)
 {
@@ -245,6 +247,7 @@ name_toast_buttons (TtsWindow *self)
     if (child != content)
       name_icon_buttons (child);
 }
+#endif
 
 static void
 show_toast (TtsWindow  *self,
@@ -252,11 +255,15 @@ show_toast (TtsWindow  *self,
 {
   AdwToast *toast = adw_toast_new (text);
 
+#if !ADW_CHECK_VERSION (1, 7, 0)
   /* A queued toast gets its widget when the one before is dismissed. */
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (name_toast_buttons), self,
                            G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+#endif
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+#if !ADW_CHECK_VERSION (1, 7, 0)
   name_toast_buttons (self);
+#endif
 }
 
 static void
