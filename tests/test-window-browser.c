@@ -239,6 +239,29 @@ test_use_my_web_browser (Fixture       *fixture,
   g_clear_pointer (&browser.final_uri, g_free);
 }
 
+/* Without a browser (as under the tests' bus, in the build userlands), the page says so and
+ * offers the link instead: the real launcher, not the test's. */
+static void
+test_no_web_browser (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GAppInfo) browser = g_app_info_get_default_for_uri_scheme ("https");
+  TtsSigninPage *page = signin_page (fixture);
+
+  if (browser != NULL || tts_test_session_bus_offers ("org.freedesktop.portal.Desktop"))
+    {
+      g_test_skip ("A web browser is at hand: the test would open the sign-in in it");
+      return;
+    }
+
+  start_sign_in (fixture);
+  press (tts_signin_page_get_browser_button (page));
+  g_assert_true (tts_signin_page_get_paste_revealed (page));
+  tts_test_window_wait_for_toast (fixture, "Could not open your web browser. Copy the link instead.");
+  g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
+  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+}
+
 /* ---- 2. Copy Link, then paste-back ---- */
 
 typedef struct
@@ -591,6 +614,7 @@ main (int   argc,
   g_test_add ("/window-browser/" path, Fixture, NULL, tts_test_window_set_up, func, tts_test_window_tear_down)
 
   ADD ("use-my-web-browser", test_use_my_web_browser);
+  ADD ("no-web-browser", test_no_web_browser);
   ADD ("copy-link-and-paste", test_copy_link_and_paste);
   ADD ("port-busy", test_port_busy);
   ADD ("port-busy-names-program", test_port_busy_names_program);

@@ -557,10 +557,350 @@ test_window_size_remembered (Fixture       *fixture,
   g_settings_reset (settings, "window-height");
 }
 
+/* ---- the ways out: the folder chooser, the browser, the file manager ---- */
+
+/* The folder chooser: without a portal, GtkFileChooserNative (GTK 4.8) and GtkFileDialog
+ * (4.10 and later) both show GTK's own dialog in this process. The one that is open, or NULL. */
+static GtkFileChooser *
+find_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  GtkFileChooser *found = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        {
+          g_assert_null (found);
+          found = GTK_FILE_CHOOSER (window);
+        }
+    }
+
+  return found;
+}
+
+static gboolean
+chooser_shown (Fixture *fixture)
+{
+  GtkFileChooser *chooser = find_chooser ();
+
+  return chooser != NULL && gtk_widget_get_mapped (GTK_WIDGET (chooser));
+}
+
+static gboolean
+chooser_closed (Fixture *fixture)
+{
+  return find_chooser () == NULL &&
+         !tts_credentials_page_get_choosing (tts_window_get_credentials_page (fixture->window));
+}
+
+static GFile *chosen_folder;
+
+static guint
+count_toggle_buttons (GtkWidget *widget)
+{
+  guint n = GTK_IS_TOGGLE_BUTTON (widget) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_toggle_buttons (child);
+
+  return n;
+}
+
+static GtkWidget *
+find_descendant (GtkWidget  *widget,
+                 const char *type_name)
+{
+  if (g_strcmp0 (G_OBJECT_TYPE_NAME (widget), type_name) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type_name);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The chooser is in @chosen_folder, and its path bar has a button for each folder up to the
+ * root. The path bar looks them up one by one off the main thread; GTK 4.18 and 4.24 touch
+ * a closed path bar when a lookup ends after the chooser is gone (a critical), which no
+ * person is quick enough to see. */
+static gboolean
+chooser_in_folder (Fixture *fixture)
+{
+  GtkFileChooser *chooser = find_chooser ();
+  g_autoptr(GFile) current = gtk_file_chooser_get_current_folder (chooser);
+  g_autofree char *path = g_file_get_path (chosen_folder);
+  g_auto(GStrv) names = g_strsplit (path, G_DIR_SEPARATOR_S, -1);
+  GtkWidget *path_bar = find_descendant (GTK_WIDGET (chooser), "GtkPathBar");
+  guint depth = 1;
+
+  for (guint i = 0; names[i] != NULL; i++)
+    if (names[i][0] != '\0')
+      depth++;
+
+  return current != NULL && g_file_equal (current, chosen_folder) &&
+         path_bar != NULL && count_toggle_buttons (path_bar) >= depth;
+}
+
+static gboolean
+folder_taken (Fixture *fixture)
+{
+  GFile *folder = tts_credentials_page_get_folder (tts_window_get_credentials_page (fixture->window));
+
+  return folder != NULL && g_file_equal (folder, chosen_folder);
+}
+
+static void
+test_choose_folder (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  TtsCredentialsPage *page = tts_window_get_credentials_page (fixture->window);
+  g_autoptr(GFile) project = g_file_get_child (fixture->folder, "project");
+  g_autoptr(GError) error = NULL;
+  GtkFileChooser *chooser;
+  GtkButton *choose;
+
+  g_assert_true (g_file_make_directory (project, NULL, &error));
+  g_assert_no_error (error);
+  tts_test_window_fill_credentials (fixture, FALSE, NULL);
+  g_assert_true (g_file_equal (tts_credentials_page_get_folder (page), fixture->folder));
+  choose = tts_test_find_button (GTK_WIDGET (page), "_Choose…");
+
+  tts_test_press (choose);
+  tts_test_window_wait_until (fixture, chooser_shown, "the folder chooser");
+  chooser = find_chooser ();
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (chooser)), ==, "Choose Project Folder");
+  g_assert_cmpint (gtk_file_chooser_get_action (chooser), ==, GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
+  g_assert_true (gtk_window_get_modal (GTK_WINDOW (chooser)));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (chooser)) == GTK_WINDOW (fixture->window));
+  /* It starts in the folder the page shows. */
+  chosen_folder = fixture->folder;
+  tts_test_window_wait_until (fixture, chooser_in_folder, "the folder chooser in the folder");
+  /* Another click while it is open opens no second one (find_chooser() would fail). */
+  tts_test_press (choose);
+  g_assert_true (find_chooser () == chooser);
+
+  /* Cancel changes nothing. */
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+  tts_test_window_wait_until (fixture, chooser_closed, "the folder chooser to close");
+  g_assert_true (g_file_equal (tts_credentials_page_get_folder (page), fixture->folder));
+  g_assert_true (tts_page_get_complete (TTS_PAGE (page)));
+  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+
+  /* Again, and another folder chosen: the page takes it. */
+  tts_test_press (choose);
+  tts_test_window_wait_until (fixture, chooser_shown, "the folder chooser, again");
+  chooser = find_chooser ();
+  tts_test_window_wait_until (fixture, chooser_in_folder, "the folder chooser in the folder, again");
+  g_assert_true (gtk_file_chooser_set_current_folder (chooser, project, &error));
+  g_assert_no_error (error);
+  chosen_folder = project;
+  tts_test_window_wait_until (fixture, chooser_in_folder, "the folder chooser in the other folder");
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  tts_test_window_wait_until (fixture, folder_taken, "the page to take the chosen folder");
+  chosen_folder = NULL;
+  tts_test_window_wait_until (fixture, chooser_closed, "the folder chooser to close, again");
+  g_assert_true (tts_page_get_complete (TTS_PAGE (page)));
+}
+
+/* Without a browser (as under the tests' bus, in the build userlands), Open API Settings
+ * says so; the wizard goes on. */
+static void
+test_open_api_settings (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GAppInfo) browser = g_app_info_get_default_for_uri_scheme ("https");
+  TtsStartPage *page = tts_window_get_start_page (fixture->window);
+
+  if (browser != NULL || tts_test_session_bus_offers ("org.freedesktop.portal.Desktop"))
+    {
+      g_test_skip ("A web browser is at hand: the test would open tastytrade’s site in it");
+      return;
+    }
+
+  tts_test_window_activate_primary (fixture);
+  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+  tts_test_press (tts_test_find_button (GTK_WIDGET (page), "_Open API Settings"));
+  tts_test_window_wait_for_toast (fixture, "Could not open your web browser.");
+  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+/* GtkFileLauncher asks the file manager over D-Bus to show the file selected: this one only
+ * writes down what it was asked to show. */
+static const char file_manager_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.FileManager1'>"
+  "    <method name='ShowItems'>"
+  "      <arg type='as' name='URIs' direction='in'/>"
+  "      <arg type='s' name='StartupId' direction='in'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+typedef struct
+{
+  gboolean   owned;
+  char     **shown;
+} FileManager;
+
+static FileManager *current_file_manager;
+
+static void
+file_manager_call_cb (GDBusConnection       *connection,
+                      const char            *sender,
+                      const char            *object_path,
+                      const char            *interface_name,
+                      const char            *method_name,
+                      GVariant              *parameters,
+                      GDBusMethodInvocation *invocation,
+                      gpointer               user_data)
+{
+  FileManager *file_manager = user_data;
+
+  g_assert_cmpstr (method_name, ==, "ShowItems");
+  g_strfreev (file_manager->shown);
+  g_variant_get (parameters, "(^as&s)", &file_manager->shown, NULL);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+file_manager_acquired_cb (GDBusConnection *connection,
+                          const char      *name,
+                          gpointer         user_data)
+{
+  FileManager *file_manager = user_data;
+
+  file_manager->owned = TRUE;
+}
+
+static gboolean
+file_manager_owned (Fixture *fixture)
+{
+  return current_file_manager->owned;
+}
+
+static gboolean
+file_manager_shown (Fixture *fixture)
+{
+  return current_file_manager->shown != NULL;
+}
+#endif
+
+/* Open Folder shows the saved file in the file manager (GTK 4.10 and later; its folder on
+ * GTK 4.8), and says so when there is none. */
+static void
+test_open_folder (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  TtsDonePage *page = tts_window_get_done_page (fixture->window);
+  GtkButton *open;
+#if GTK_CHECK_VERSION (4, 10, 0)
+  static const GDBusInterfaceVTable vtable = { .method_call = file_manager_call_cb };
+  g_autoptr(GFile) secrets = g_file_get_child (fixture->folder, ".secrets");
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (file_manager_xml, NULL);
+  g_autofree char *secrets_uri = g_file_get_uri (secrets);
+  FileManager file_manager = { FALSE, NULL };
+  guint registration;
+  guint owner;
+
+  if (tts_test_session_bus_offers ("org.freedesktop.FileManager1"))
+#else
+  g_autoptr(GAppInfo) file_manager = g_app_info_get_default_for_type ("inode/directory", FALSE);
+
+  if (file_manager != NULL)
+#endif
+    {
+      g_test_skip ("A file manager is at hand: the test would open it");
+      return;
+    }
+  if (tts_test_session_bus_offers ("org.freedesktop.portal.Desktop"))
+    {
+      g_test_skip ("The desktop portal is at hand: the test would open a file manager");
+      return;
+    }
+
+  tts_test_window_fill_credentials (fixture, FALSE, NULL);
+  tts_test_window_activate_primary (fixture);
+  tts_test_window_sign_in_on_page (fixture);
+  tts_test_window_assert_flow_done (fixture);
+  open = tts_test_find_button (GTK_WIDGET (page), "Open _Folder");
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+  registration = g_dbus_connection_register_object (bus, "/org/freedesktop/FileManager1",
+                                                    node->interfaces[0], &vtable,
+                                                    &file_manager, NULL, NULL);
+  g_assert_cmpuint (registration, >, 0);
+  owner = g_bus_own_name_on_connection (bus, "org.freedesktop.FileManager1",
+                                        G_BUS_NAME_OWNER_FLAGS_NONE,
+                                        file_manager_acquired_cb, NULL, &file_manager, NULL);
+  current_file_manager = &file_manager;
+  tts_test_window_wait_until (fixture, file_manager_owned, "the file manager's name");
+
+  tts_test_press (open);
+  tts_test_window_wait_until (fixture, file_manager_shown, "the file manager to be asked");
+  /* The file itself, to be shown selected in its folder. */
+  g_assert_cmpuint (g_strv_length (file_manager.shown), ==, 1);
+  g_assert_cmpstr (file_manager.shown[0], ==, secrets_uri);
+
+  /* Gone: released before the next call on the same connection, so that call finds none. */
+  g_bus_unown_name (owner);
+  g_assert_true (g_dbus_connection_unregister_object (bus, registration));
+  current_file_manager = NULL;
+  g_clear_pointer (&file_manager.shown, g_strfreev);
+#endif
+
+  tts_test_press (open);
+  tts_test_window_wait_for_toast (fixture, "Could not open the folder.");
+  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+}
+
+/* With no desktop portal on the tests' bus, GTK 4.10 and later say once that they miss it
+ * (GtkFileLauncher looks for one); that is no fault of the window. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags   log_level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  const char *domain = NULL;
+  const char *message = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
+        domain = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
+        message = fields[i].value;
+    }
+
+  if (g_strcmp0 (domain, "Gtk") == 0 && message != NULL &&
+      g_str_has_prefix (message, "Not a supported version of the OpenURI portal"))
+    {
+      g_test_message ("GTK: %s", message);
+      return G_LOG_WRITER_HANDLED;
+    }
+
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_log_set_writer_func (log_writer, NULL, NULL);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -577,6 +917,9 @@ main (int   argc,
   ADD ("other-sdk-names", test_other_sdk_names);
   ADD ("check-existing", test_check_existing);
   ADD ("keyboard-only", test_keyboard_only);
+  ADD ("choose-folder", test_choose_folder);
+  ADD ("open-api-settings", test_open_api_settings);
+  ADD ("open-folder", test_open_folder);
 
 #undef ADD
 

@@ -395,3 +395,80 @@ tts_test_visible_text (GtkWidget *widget)
   collect_visible_text (widget, text);
   return g_string_free (text, FALSE);
 }
+
+static const char *expected_toast;
+
+static gboolean
+toast_shown (TtsTestWindow *fixture)
+{
+  g_autofree char *text = tts_test_visible_text (GTK_WIDGET (fixture->window));
+
+  return strstr (text, expected_toast) != NULL;
+}
+
+void
+tts_test_window_wait_for_toast (TtsTestWindow *fixture,
+                                const char    *text)
+{
+  g_autofree char *what = g_strdup_printf ("the toast “%s”", text);
+
+  expected_toast = text;
+  tts_test_window_wait_until (fixture, toast_shown, what);
+  expected_toast = NULL;
+}
+
+GtkButton *
+tts_test_find_button (GtkWidget  *widget,
+                      const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return GTK_BUTTON (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkButton *found = tts_test_find_button (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* gtk_widget_activate() would click only after showing the button pressed for a moment. */
+void
+tts_test_press (GtkButton *button)
+{
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (button)));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (button)));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+gboolean
+tts_test_session_bus_offers (const char *name)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(GVariant) activatable = NULL;
+  g_autofree const char **names = NULL;
+  gboolean has_owner = FALSE;
+
+  g_assert_nonnull (bus);
+  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  activatable = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                             "org.freedesktop.DBus", "ListActivatableNames",
+                                             NULL, G_VARIANT_TYPE ("(as)"),
+                                             G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  g_assert_nonnull (owned);
+  g_assert_nonnull (activatable);
+  g_variant_get (owned, "(b)", &has_owner);
+  g_variant_get (activatable, "(^a&s)", &names);
+
+  return has_owner || g_strv_contains (names, name);
+}

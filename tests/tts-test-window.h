@@ -93,5 +93,16 @@ void     tts_test_window_open_window       (TtsTestWindow    *fixture,
                                             const char       *auth_uri);
 /* The text of every label the user can see under @widget, one per line. */
 char    *tts_test_visible_text             (GtkWidget        *widget);
+/* Waits until a toast (or any label in the window) says @text. */
+void     tts_test_window_wait_for_toast    (TtsTestWindow    *fixture,
+                                            const char       *text);
+
+/* The button under @widget labelled @label (as in the .ui file, with its underline). */
+GtkButton *tts_test_find_button            (GtkWidget        *widget,
+                                            const char       *label);
+/* As a click does: the button's action runs. */
+void     tts_test_press                    (GtkButton        *button);
+/* Whether the test's session bus has @name, or can start it. */
+gboolean tts_test_session_bus_offers       (const char       *name);
 
 G_END_DECLS

@@ -15,5 +15,7 @@ GtkEditable *tts_credentials_page_get_refresh_token_row (TtsCredentialsPage *sel
 /* The sentence that says why the page is not complete, or NULL. */
 const char  *tts_credentials_page_get_problem           (TtsCredentialsPage *self);
 gboolean     tts_credentials_page_get_secrets_exist     (TtsCredentialsPage *self);
+/* Whether the folder chooser is open (until the page has its answer). */
+gboolean     tts_credentials_page_get_choosing          (TtsCredentialsPage *self);
 
 G_END_DECLS

@@ -30,7 +30,14 @@ struct _TtsCredentialsPage
 
   GFile                *folder;
   GCancellable         *existing_cancellable;
+  /* While the folder chooser is open. GtkFileDialog, GTK 4.10; drop the other branch when
+   * the floor reaches it. */
+#if GTK_CHECK_VERSION (4, 10, 0)
+  GtkFileDialog        *chooser;
+  GCancellable         *chooser_cancellable;
+#else
   GtkFileChooserNative *chooser;
+#endif
   char                 *problem;
   /* Valid, or NULL while the typed name is not. */
   char                 *file_name;
@@ -232,6 +239,47 @@ file_name_changed_cb (TtsCredentialsPage *self)
   update_complete (self);
 }
 
+#if GTK_CHECK_VERSION (4, 10, 0)
+static void
+folder_chosen_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TtsCredentialsPage) self = user_data;
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(GError) error = NULL;
+
+  folder = gtk_file_dialog_select_folder_finish (GTK_FILE_DIALOG (source), result, &error);
+  /* Let go in dispose: the page is gone. */
+  if (self->chooser != GTK_FILE_DIALOG (source))
+    return;
+
+  g_clear_object (&self->chooser);
+  g_clear_object (&self->chooser_cancellable);
+  if (folder != NULL)
+    tts_credentials_page_set_folder (self, folder);
+  else if (!g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED))
+    g_debug ("No folder chosen: %s", error->message);
+}
+
+static void
+choose_folder_cb (TtsCredentialsPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->chooser != NULL)
+    return;
+
+  self->chooser = gtk_file_dialog_new ();
+  self->chooser_cancellable = g_cancellable_new ();
+  gtk_file_dialog_set_title (self->chooser, _("Choose Project Folder"));
+  gtk_file_dialog_set_accept_label (self->chooser, _("_Select"));
+  gtk_file_dialog_set_modal (self->chooser, TRUE);
+  gtk_file_dialog_set_initial_folder (self->chooser, self->folder);
+  gtk_file_dialog_select_folder (self->chooser, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                 self->chooser_cancellable, folder_chosen_cb, g_object_ref (self));
+}
+#else
 static void
 chooser_response_cb (TtsCredentialsPage   *self,
                      int                   response,
@@ -267,6 +315,7 @@ choose_folder_cb (TtsCredentialsPage *self)
                            G_CONNECT_SWAPPED);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
+#endif
 
 /* libadwaita 1.2 gives the password rows' show-text button a tooltip but no accessible name,
  * and GTK 4.8 does not use the tooltip: screen readers would say “GtkImage”. GTK names a
@@ -321,8 +370,14 @@ tts_credentials_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->existing_cancellable);
   g_clear_object (&self->existing_cancellable);
+#if GTK_CHECK_VERSION (4, 10, 0)
+  /* Closes the chooser; its callback finds the page has let it go. */
+  g_cancellable_cancel (self->chooser_cancellable);
+  g_clear_object (&self->chooser_cancellable);
+#else
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+#endif
   g_clear_object (&self->chooser);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_CREDENTIALS_PAGE);
@@ -551,4 +606,10 @@ gboolean
 tts_credentials_page_get_secrets_exist (TtsCredentialsPage *self)
 {
   return self->secrets_exist;
+}
+
+gboolean
+tts_credentials_page_get_choosing (TtsCredentialsPage *self)
+{
+  return self->chooser != NULL;
 }

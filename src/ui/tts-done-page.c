@@ -26,7 +26,8 @@ struct _TtsDonePage
   GtkLabel            *snippet_label;
 
   GPtrArray           *account_rows;
-  GFile               *folder;
+  /* The saved file, for Open Folder. */
+  GFile               *file;
   char                *manage_uri;
   char                *token;
   char                *snippet;
@@ -126,32 +127,19 @@ set_token (TtsDonePage *self,
   update_token_row (self);
 }
 
-static void
-show_uri (TtsDonePage *self,
-          const char  *uri)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
-}
-
+/* The file manager shows the folder with the file selected (GTK 4.10 and later). */
 static void
 open_folder_cb (TtsDonePage *self)
 {
-  g_autofree char *uri = NULL;
-
-  if (self->folder == NULL)
-    return;
-
-  uri = g_file_get_uri (self->folder);
-  show_uri (self, uri);
+  if (self->file != NULL)
+    tts_page_show_file (TTS_PAGE (self), self->file, _("Could not open the folder."));
 }
 
 static void
 open_site_cb (TtsDonePage *self)
 {
   if (self->manage_uri != NULL)
-    show_uri (self, self->manage_uri);
+    tts_page_launch_uri (TTS_PAGE (self), self->manage_uri, _("Could not open your web browser."));
 }
 
 static void
@@ -179,7 +167,7 @@ tts_done_page_finalize (GObject *object)
   TtsDonePage *self = (TtsDonePage *) object;
 
   g_clear_pointer (&self->account_rows, g_ptr_array_unref);
-  g_clear_object (&self->folder);
+  g_clear_object (&self->file);
   g_clear_pointer (&self->manage_uri, g_free);
   g_clear_pointer (&self->token, tts_wipe_free);
   g_clear_pointer (&self->snippet, g_free);
@@ -248,9 +236,7 @@ tts_done_page_show_result (TtsDonePage *self,
   file = tts_flow_get_secrets_file (flow);
   path = file != NULL ? g_file_get_parse_name (file) : NULL;
   adw_action_row_set_subtitle (self->file_row, path != NULL ? path : "");
-  g_clear_object (&self->folder);
-  if (file != NULL)
-    self->folder = g_file_get_parent (file);
+  g_set_object (&self->file, file);
   gtk_widget_set_visible (GTK_WIDGET (self->backup_row), tts_flow_get_backup_made (flow));
   name = file != NULL ? g_file_get_basename (file) : g_strdup (tts_flow_get_file_name (flow));
   backup_name = g_strconcat (name, ".backup", NULL);

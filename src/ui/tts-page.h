@@ -40,4 +40,14 @@ GtkWidget  *tts_page_get_initial_focus  (TtsPage    *self);
 void        tts_page_set_initial_focus  (TtsPage    *self,
                                          GtkWidget  *widget);
 
+/* The ways out of the wizard: @uri in the application the user has for it (a web page in
+ * their browser), or @file shown in their file manager. If none opens, a toast says @failure.
+ * The page's going cancels them. */
+void        tts_page_launch_uri         (TtsPage    *self,
+                                         const char *uri,
+                                         const char *failure);
+void        tts_page_show_file          (TtsPage    *self,
+                                         GFile      *file,
+                                         const char *failure);
+
 G_END_DECLS

@@ -17,7 +17,7 @@ const char    *tts_signin_page_get_host     (TtsSigninPage *self);
 
 /* Where pages meant for the user's browser go (https links that leave the sign-in,
  * target=_blank, window.open(), and the sign-in itself with Use My Web Browser):
- * gtk_show_uri_full() unless a test watches instead. */
+ * tts_page_launch_uri() unless a test watches instead. */
 typedef void (*TtsSigninPageOpenFunc) (TtsSigninPage *self,
                                        const char    *uri,
                                        gpointer       user_data);

@@ -58,8 +58,6 @@ struct _TtsSigninPage
   guint                  refused;
   TtsSigninPageOpenFunc  open_func;
   gpointer               open_data;
-  /* Launches of the user's browser; cancelled in dispose. */
-  GCancellable          *cancellable;
 
   /* The flow's state as last seen, to tell where a change comes from. */
   TtsFlowState           state;
@@ -138,61 +136,21 @@ may_show (TtsSigninPage *self,
   return self->home != NULL && same_origin (uri, self->home);
 }
 
-static void
-tell_not_opened (TtsSigninPage *self,
-                 GObject       *source,
-                 GAsyncResult  *result,
-                 const char    *message)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (gtk_show_uri_full_finish (GTK_WINDOW (source), result, &error) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  g_debug ("Could not open the browser: %s", error->message);
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", message);
-}
-
-static void
-open_link_done_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(TtsSigninPage) self = user_data;
-
-  tell_not_opened (self, source, result, _("Could not open your web browser."));
-}
-
-static void
-open_sign_in_done_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(TtsSigninPage) self = user_data;
-
-  tell_not_opened (self, source, result,
-                   _("Could not open your web browser. Copy the link instead."));
-}
-
 /* The one way to the user's browser: links that leave the view, and the sign-in itself.
- * gtk_show_uri_full() goes through the desktop's launcher, the OpenURI portal in Flatpak. */
+ * tts_page_launch_uri() goes through the desktop's launcher, the OpenURI portal in Flatpak;
+ * if no browser opens, a toast says @failure. */
 static void
-open_in_browser (TtsSigninPage       *self,
-                 const char          *uri,
-                 GAsyncReadyCallback  callback)
+open_in_browser (TtsSigninPage *self,
+                 const char    *uri,
+                 const char    *failure)
 {
-  GtkRoot *root;
-
   if (self->open_func != NULL)
     {
       self->open_func (self, uri, self->open_data);
       return;
     }
 
-  root = gtk_widget_get_root (GTK_WIDGET (self));
-  gtk_show_uri_full (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME,
-                     self->cancellable, callback, g_object_ref (self));
+  tts_page_launch_uri (TTS_PAGE (self), uri, failure);
 }
 
 static void
@@ -224,7 +182,7 @@ leave_view (TtsSigninPage *self,
 
   if (parsed != NULL && g_uri_get_host (parsed) != NULL &&
       g_ascii_strcasecmp (g_uri_get_scheme (parsed), "https") == 0)
-    open_in_browser (self, uri, open_link_done_cb);
+    open_in_browser (self, uri, _("Could not open your web browser."));
   else
     tell_refused (self, parsed);
 }
@@ -609,7 +567,8 @@ open_browser_action_cb (GtkWidget  *widget,
 
   self->sent_out = TRUE;
   reveal_paste_back (self);
-  open_in_browser (self, tts_flow_get_authorize_uri (self->flow), open_sign_in_done_cb);
+  open_in_browser (self, tts_flow_get_authorize_uri (self->flow),
+                   _("Could not open your web browser. Copy the link instead."));
 }
 
 static void
@@ -815,8 +774,6 @@ tts_signin_page_dispose (GObject *object)
   TtsSigninPage *self = (TtsSigninPage *) object;
 
   disarm_load_timeout (self);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
   if (self->flow != NULL)
     g_signal_handlers_disconnect_by_data (self->flow, self);
   g_clear_object (&self->flow);
@@ -953,7 +910,6 @@ tts_signin_page_init (TtsSigninPage *self)
 
   tts_page_set_title (TTS_PAGE (self), _("Sign In to tastytrade"));
   self->load_timeout_ms = DEFAULT_LOAD_TIMEOUT_MS;
-  self->cancellable = g_cancellable_new ();
   more_time_tooltip (self);
 
   /* Nothing of the sign-in (cookies, cache) is written to disk, and a bad certificate

@@ -60,9 +60,8 @@ copy_redirect_uri_cb (TtsStartPage *self)
 static void
 open_site_cb (TtsStartPage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, self->manage_uri, GDK_CURRENT_TIME);
+  if (self->manage_uri != NULL)
+    tts_page_launch_uri (TTS_PAGE (self), self->manage_uri, _("Could not open your web browser."));
 }
 
 static void
