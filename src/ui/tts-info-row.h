@@ -2,7 +2,8 @@
  *
  * It looks and behaves like AdwActionRow, for what the pages need of it. AdwActionRow's
  * title box, asked for its width at a given height inside GTK 4.8's boxes, searches for it
- * with tens of layouts of each wrapping label; this row's title sits in a TtsReflowBin.
+ * with tens of layouts of each wrapping label; this row's title sits in a TtsReflowBin. A
+ * GTK 4.8 workaround kept on every toolkit (one .ui for all), like TtsReflowBin itself.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

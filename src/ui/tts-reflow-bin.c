@@ -18,7 +18,9 @@ G_DEFINE_FINAL_TYPE (TtsReflowBin, tts_reflow_bin, ADW_TYPE_BIN)
  * their longest word, whatever the height. GTK 4.8's GtkViewport and GtkStack still ask
  * for the width at a given height, which sends every wrapping label below into a search
  * for the narrowest width that fits, tens of layouts each; before the first frame that
- * was 58,000 shaping calls for the start page. The bin asks once, without the height. */
+ * was 58,000 shaping calls for the start page. The bin asks once, without the height.
+ * It stays on newer toolkits too: they are measured with it (docs/performance.md), and
+ * whether GTK 4.10 and later still search was not. Measure before dropping it. */
 static void
 tts_reflow_bin_measure (GtkWidget      *widget,
                         GtkOrientation  orientation,
