@@ -56,8 +56,22 @@ make_root() {
 # unmount each other's folders.
 mnt=$(mktemp -d "${TMPDIR:-/tmp}/tts-$release.XXXXXX")
 mounted=()
+# Whatever the command left running in the userland (a program it started in the background)
+# would keep its mounts busy: end it first.
+end_leftovers() {
+  local proc pids=()
+  for proc in /proc/[0-9]*; do
+    [ "$(readlink "$proc/root" 2>/dev/null)" = "$mnt" ] && pids+=("${proc#/proc/}")
+  done
+  [ ${#pids[@]} -eq 0 ] && return 0
+  kill "${pids[@]}" 2>/dev/null || :
+  sleep 1
+  kill -KILL "${pids[@]}" 2>/dev/null || :
+}
+
 cleanup() {
   local i
+  end_leftovers
   # Innermost first; a busy mount is detached lazily rather than left behind.
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
     umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" || :
