@@ -38,6 +38,8 @@ tts_account_row_new (TtsAccount *account)
   subtitle = g_strdup_printf (C_("account", "%s · %s"),
                               type_name != NULL ? type_name : nickname != NULL ? nickname : "",
                               describe_authority (tts_account_get_authority (account)));
+  /* The number, nickname and type come from tastytrade's answer: text, never markup. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), tts_account_get_number (account));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
 

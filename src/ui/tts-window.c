@@ -253,7 +253,20 @@ static void
 show_toast (TtsWindow  *self,
             const char *text)
 {
-  AdwToast *toast = adw_toast_new (text);
+  AdwToast *toast;
+
+  /* A toast may name a file or repeat an error: text, never markup. AdwToast:use-markup is
+   * new in libadwaita 1.4; before, its title is always markup, so it is escaped. */
+#if ADW_CHECK_VERSION (1, 4, 0)
+  toast = adw_toast_new (text);
+  adw_toast_set_use_markup (toast, FALSE);
+#else
+  {
+    g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+    toast = adw_toast_new (escaped);
+  }
+#endif
 
 #if !ADW_CHECK_VERSION (1, 7, 0)
   /* A queued toast gets its widget when the one before is dismissed. */
