@@ -660,6 +660,43 @@ test_gitignore_subfolder (Fixture       *fixture,
   g_assert_false (g_file_test (top_gitignore_path, G_FILE_TEST_EXISTS));
 }
 
+/* A repository's own configuration runs commands in git (core.fsmonitor, hooks, filters,
+ * pagers, aliases): a folder from an unpacked archive or a cloned project is enough. Saving
+ * runs none of them, and still keeps .gitignore right, with patterns and negations. */
+static void
+test_gitignore_hostile_config (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *marker = child_path (fixture, "ran");
+  g_autofree char *config = NULL;
+  g_autofree char *config_path = NULL;
+  g_autofree char *hooks = child_path (fixture, "hooks");
+  g_autofree char *hook = g_build_filename (hooks, "post-index-change", NULL);
+  g_autofree char *script = g_strdup_printf ("#!/bin/sh\ntouch '%s'\n", marker);
+  g_autofree char *gitignore = NULL;
+
+  make_work_tree (fixture->dir);
+  config_path = g_build_filename (fixture->dir, ".git", "config", NULL);
+  config = g_strdup_printf ("[core]\n\tfsmonitor = touch '%s'; false\n\thooksPath = %s\n"
+                            "\tpager = touch '%s'\n[alias]\n\tcheck-ignore = !touch '%s'\n"
+                            "[filter \"x\"]\n\tclean = touch '%s'\n",
+                            marker, hooks, marker, marker, marker);
+  g_assert_true (g_file_set_contents (config_path, config, -1, NULL));
+  g_assert_cmpint (g_mkdir (hooks, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (hook, script, -1, NULL));
+  g_assert_cmpint (g_chmod (hook, 0700), ==, 0);
+  write_child (fixture, ".gitattributes", "* filter=x\n", 0644);
+  /* .secrets* is ignored by a pattern, then the backup taken back by a negation. */
+  write_child (fixture, ".gitignore", "# mine\n.secret*\n!.secrets.backup\nbuild/\n", 0644);
+
+  save_ok (fixture->dir);
+  save_ok (fixture->dir);
+
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  gitignore = read_child (fixture, ".gitignore");
+  g_assert_cmpstr (gitignore, ==, "# mine\n.secret*\n!.secrets.backup\nbuild/\n.secrets.backup\n");
+}
+
 static void
 test_gitignore_not_a_repository (Fixture       *fixture,
                                  gconstpointer  data)
@@ -1779,6 +1816,7 @@ main (int   argc,
   add_test ("/secrets-file/gitignore/kept", test_gitignore_kept);
   add_test ("/secrets-file/gitignore/subfolder", test_gitignore_subfolder);
   add_test ("/secrets-file/gitignore/not-a-repository", test_gitignore_not_a_repository);
+  add_test ("/secrets-file/gitignore/hostile-config", test_gitignore_hostile_config);
   add_test ("/secrets-file/async", test_async);
 
   for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++)

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
@@ -656,52 +655,54 @@ in_git_work_tree (const char *folder_path)
     }
 }
 
-/* 1 when git ignores @name in @folder_path, 0 when it does not, -1 when git cannot tell
- * (no repository, a repository git distrusts, git failing). */
-static int
-git_check_ignore (const char *git,
-                  const char *folder_path,
-                  const char *name)
-{
-  const char *argv[] = { git, "-C", folder_path, "check-ignore", "-q", "--", name, NULL };
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  if (!g_spawn_sync (NULL, (char **) argv, NULL,
-                     G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                     NULL, NULL, NULL, NULL, &status, &error))
-    {
-      g_debug ("Could not run git check-ignore: %s", error->message);
-      return -1;
-    }
-
-  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
-    return 1;
-  if (WIFEXITED (status) && WEXITSTATUS (status) == 1)
-    return 0;
-
-  return -1;
-}
-
-/* Without git: is @name listed as itself or /itself? */
+/* Whether the rules of one .gitignore ignore @name, a file right beside it.
+ *
+ * git itself is not asked: `git check-ignore` reads the repository's configuration, which runs
+ * commands of the repository's choosing (core.fsmonitor; hooks, filters and aliases in other
+ * commands), and a folder from an unpacked archive brings its own. The Flatpak runtime has no
+ * git either. What git would also read (parent folders' .gitignore, info/exclude, the user's
+ * global excludes) is not looked at: a line too many in .gitignore is harmless.
+ *
+ * The rules, as git reads them for a file in the same folder: blank lines and `#` comments do
+ * nothing; a trailing `/` is for folders only; a leading `/` anchors to this folder; any other
+ * `/` names something deeper; `*` and `?` are wildcards; a leading `!` takes a match back; the
+ * last matching line wins. A pattern with `[` or a backslash is taken literally. */
 static gboolean
-gitignore_lists (const char *contents,
-                 gsize       length,
-                 const char *name)
+gitignore_ignores (const char *contents,
+                   gsize       length,
+                   const char *name)
 {
-  g_autofree char *rooted = g_strconcat ("/", name, NULL);
-  g_auto(GStrv) lines = NULL;
-  g_autofree char *text = g_strndup (contents, length);
+  g_autofree char *text = g_strndup (contents != NULL ? contents : "", length);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  gboolean ignored = FALSE;
 
-  lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
-      g_strchomp (lines[i]);
-      if (strcmp (lines[i], name) == 0 || strcmp (lines[i], rooted) == 0)
-        return TRUE;
+      char *pattern = g_strchomp (lines[i]);
+      gboolean negated = FALSE;
+      gboolean matches;
+
+      if (pattern[0] == '\0' || pattern[0] == '#')
+        continue;
+      if (pattern[0] == '!')
+        {
+          negated = TRUE;
+          pattern++;
+        }
+      if (pattern[0] == '/')
+        pattern++;
+      if (pattern[0] == '\0' || strchr (pattern, '/') != NULL)
+        continue;
+
+      if (strpbrk (pattern, "[\\") != NULL)
+        matches = strcmp (pattern, name) == 0;
+      else
+        matches = g_pattern_match_simple (pattern, name);
+      if (matches)
+        ignored = !negated;
     }
 
-  return FALSE;
+  return ignored;
 }
 
 /* Reads .gitignore without following a symlink; FALSE when it is something we will not touch. */
@@ -757,7 +758,6 @@ update_gitignore (TtsSecretsFile *self,
                   const char     *folder_path)
 {
   const char * const names[] = { self->file_name, self->backup_name };
-  g_autofree char *git = NULL;
   g_autoptr(GByteArray) contents = NULL;
   g_autoptr(GString) addition = g_string_new (NULL);
   const char *eol;
@@ -776,18 +776,10 @@ update_gitignore (TtsSecretsFile *self,
   eol = "\n";
   if (contents->len > 0 && g_strstr_len ((const char *) contents->data, contents->len, "\r\n") != NULL)
     eol = "\r\n";
-  git = g_find_program_in_path ("git");
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      int ignored = git != NULL ? git_check_ignore (git, folder_path, names[i]) : -1;
-
-      if (ignored < 0)
-        ignored = contents->len > 0
-                  && gitignore_lists ((const char *) contents->data, contents->len, names[i]);
-      if (!ignored)
-        g_string_append_printf (addition, "%s%s", names[i], eol);
-    }
+    if (!gitignore_ignores ((const char *) contents->data, contents->len, names[i]))
+      g_string_append_printf (addition, "%s%s", names[i], eol);
 
   if (addition->len == 0)
     return;

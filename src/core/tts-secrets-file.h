@@ -87,7 +87,8 @@ TtsStoredCredentials *tts_secrets_file_load        (TtsSecretsFile      *self,
  * can at worst bring back the old .secrets, whole (both files were fsynced). It is logged
  * with g_debug().
  * When the folder is in a git work tree, .secrets and .secrets.backup are added to the
- * folder's .gitignore unless git already ignores them (best effort, never an error). */
+ * folder's .gitignore unless its own lines already ignore them (best effort, never an error;
+ * git itself is never run). */
 gboolean        tts_secrets_file_save             (TtsSecretsFile  *self,
                                                    const char      *client_id,
                                                    const char      *client_secret,
