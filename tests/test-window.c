@@ -12,6 +12,7 @@
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
 
+#include "tts-done-page-private.h"
 #include "tts-dotenv.h"
 #include "tts-error.h"
 #include "tts-test-ports.h"
@@ -896,6 +897,105 @@ log_writer (GLogLevelFlags   log_level,
   return g_log_writer_default (log_level, fields, n_fields, user_data);
 }
 
+/* ---- the copied refresh token ---- */
+
+static GtkButton *
+find_button_with_tooltip (GtkWidget  *widget,
+                          const char *tooltip)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
+    return GTK_BUTTON (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkButton *found = find_button_with_tooltip (child, tooltip);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* What this process has put on the clipboard, or NULL. */
+static char *
+clipboard_text (Fixture *fixture)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->window));
+  GdkContentProvider *content = gdk_clipboard_get_content (clipboard);
+  GValue value = G_VALUE_INIT;
+  char *text = NULL;
+
+  if (content == NULL)
+    return NULL;
+
+  g_value_init (&value, G_TYPE_STRING);
+  if (gdk_content_provider_get_value (content, &value, NULL))
+    text = g_value_dup_string (&value);
+  g_value_unset (&value);
+
+  return text;
+}
+
+/* Lets the X server's answers to each claim of the clipboard arrive before the next one: two
+ * claims in a row otherwise race with the notifications of the first. */
+static void
+settle_clipboard (Fixture *fixture)
+{
+  gdk_display_sync (gtk_widget_get_display (GTK_WIDGET (fixture->window)));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gboolean
+clipboard_cleared (Fixture *fixture)
+{
+  return !tts_done_page_get_clipboard_pending (tts_window_get_done_page (fixture->window));
+}
+
+/* The refresh token copied from the done page leaves the clipboard after a while, unless the
+ * user has copied something else since, which stays. */
+static void
+test_copied_token_cleared (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  TtsDonePage *page;
+  GtkButton *copy;
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->window));
+  g_autofree char *copied = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *after = NULL;
+
+  tts_test_window_fill_credentials (fixture, FALSE, NULL);
+  tts_test_window_activate_primary (fixture);
+  tts_test_window_sign_in_on_page (fixture);
+  tts_test_window_assert_flow_done (fixture);
+
+  page = tts_window_get_done_page (fixture->window);
+  tts_done_page_set_clipboard_timeout (page, 300);
+  copy = find_button_with_tooltip (GTK_WIDGET (page), "Copy Refresh Token");
+  g_assert_nonnull (copy);
+
+  tts_test_press (copy);
+  copied = clipboard_text (fixture);
+  g_assert_cmpstr (copied, ==, tts_flow_get_refresh_token (fixture->flow));
+  g_assert_true (tts_done_page_get_clipboard_pending (page));
+  tts_test_window_wait_until (fixture, clipboard_cleared, "the copied token to be cleared");
+  after = clipboard_text (fixture);
+  g_assert_null (after);
+
+  /* Copied again, then the user copies something of their own: that is left alone. */
+  tts_test_press (copy);
+  settle_clipboard (fixture);
+  gdk_clipboard_set_text (clipboard, "the user's own text");
+  settle_clipboard (fixture);
+  tts_test_window_wait_until (fixture, clipboard_cleared, "the page to let go of the token");
+  kept = clipboard_text (fixture);
+  g_assert_cmpstr (kept, ==, "the user's own text");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -917,6 +1017,7 @@ main (int   argc,
   ADD ("other-sdk-names", test_other_sdk_names);
   ADD ("check-existing", test_check_existing);
   ADD ("keyboard-only", test_keyboard_only);
+  ADD ("copied-token-cleared", test_copied_token_cleared);
   ADD ("choose-folder", test_choose_folder);
   ADD ("open-api-settings", test_open_api_settings);
   ADD ("open-folder", test_open_folder);

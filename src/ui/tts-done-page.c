@@ -8,7 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "tts-account-row.h"
-#include "tts-done-page.h"
+#include "tts-done-page-private.h"
 #include "tts-secrets-file.h"
 #include "tts-wipe.h"
 
@@ -31,17 +31,63 @@ struct _TtsDonePage
   char                *manage_uri;
   char                *token;
   char                *snippet;
+
+  /* The refresh token put on the clipboard, cleared after clipboard_timeout_ms if it is
+   * still ours then. */
+  GdkContentProvider  *copied_token;
+  guint                clipboard_timeout_ms;
+  guint                clipboard_timeout_id;
 };
 
+#define CLIPBOARD_TIMEOUT_MS (60 * 1000)
+
 G_DEFINE_FINAL_TYPE (TtsDonePage, tts_done_page, TTS_TYPE_PAGE)
+
+/* Takes the token off the clipboard, unless something else was copied since. */
+static void
+clear_copied_token (TtsDonePage *self)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (self));
+
+  g_clear_handle_id (&self->clipboard_timeout_id, g_source_remove);
+  if (self->copied_token == NULL)
+    return;
+
+  if (gdk_clipboard_get_content (clipboard) == self->copied_token)
+    gdk_clipboard_set_content (clipboard, NULL);
+  g_clear_object (&self->copied_token);
+}
+
+static gboolean
+clipboard_timeout_cb (gpointer user_data)
+{
+  TtsDonePage *self = user_data;
+
+  self->clipboard_timeout_id = 0;
+  clear_copied_token (self);
+
+  return G_SOURCE_REMOVE;
+}
 
 static void
 copy_token_cb (TtsDonePage *self)
 {
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (self));
+  GValue value = G_VALUE_INIT;
+
   if (self->token == NULL)
     return;
 
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->token);
+  clear_copied_token (self);
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_set_string (&value, self->token);
+  self->copied_token = gdk_content_provider_new_for_value (&value);
+  g_value_unset (&value);
+  gdk_clipboard_set_content (clipboard, self->copied_token);
+  /* A credential left on the clipboard is pasted by accident later, anywhere. */
+  self->clipboard_timeout_id = g_timeout_add (self->clipboard_timeout_ms, clipboard_timeout_cb, self);
+  g_source_set_name_by_id (self->clipboard_timeout_id, "[tastytrade-setup] clear copied token");
+
   gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s",
                               _("Refresh token copied"));
 }
@@ -155,6 +201,8 @@ tts_done_page_dispose (GObject *object)
 {
   TtsDonePage *self = (TtsDonePage *) object;
 
+  /* The window goes: the token does not stay behind on the clipboard. */
+  clear_copied_token (self);
   g_ptr_array_set_size (self->account_rows, 0);
   gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_DONE_PAGE);
 
@@ -209,6 +257,7 @@ tts_done_page_init (TtsDonePage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->account_rows = g_ptr_array_new ();
+  self->clipboard_timeout_ms = CLIPBOARD_TIMEOUT_MS;
   /* Translators: the window title on the last page, once the token is saved */
   tts_page_set_title (TTS_PAGE (self), _("All Set"));
   tts_page_set_primary_label (TTS_PAGE (self), _("_Close"));
@@ -269,4 +318,21 @@ tts_done_page_clear (TtsDonePage *self)
 
   set_token (self, NULL);
   remove_account_rows (self);
+}
+
+void
+tts_done_page_set_clipboard_timeout (TtsDonePage *self,
+                                     guint        milliseconds)
+{
+  g_return_if_fail (TTS_IS_DONE_PAGE (self));
+
+  self->clipboard_timeout_ms = milliseconds;
+}
+
+gboolean
+tts_done_page_get_clipboard_pending (TtsDonePage *self)
+{
+  g_return_val_if_fail (TTS_IS_DONE_PAGE (self), FALSE);
+
+  return self->copied_token != NULL;
 }
