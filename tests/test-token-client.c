@@ -782,6 +782,81 @@ test_error_no_access_token (Fixture       *fixture,
   g_assert_error (error, TTS_ERROR, TTS_ERROR_PROTOCOL);
 }
 
+/* Answers far larger than tastytrade's are refused, not read into memory to their end:
+ * announced (Content-Length) or not (chunked). */
+static void
+test_error_too_large_announced (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autofree char *huge = g_strnfill (2 * 1024 * 1024, 'x');
+
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 1, 200, "application/json", huge);
+  tokens = refresh (fixture->client, CLIENT_SECRET, "some-refresh-token", &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "larger"));
+  /* Not a passing fault: nothing is tried again. */
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 1);
+}
+
+static void
+chunked_handler_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  guint *n_requests = user_data;
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  g_autofree char *chunk = g_strnfill (100 * 1024, '[');
+
+  (*n_requests)++;
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
+                                     SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                         "application/json", NULL);
+  for (guint i = 0; i < 20; i++)
+    soup_message_body_append (body, SOUP_MEMORY_COPY, chunk, strlen (chunk));
+  soup_message_body_complete (body);
+}
+
+static void
+test_error_too_large_chunked (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(TtsTokenClient) client = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *api = NULL;
+  GSList *listeners;
+  guint n_requests = 0;
+
+  soup_server_add_handler (server, NULL, chunked_handler_cb, &n_requests, NULL);
+  g_assert_true (soup_server_listen (server, address, 0, &error));
+  g_assert_no_error (error);
+  listeners = soup_server_get_listeners (server);
+  local = g_socket_get_local_address (listeners->data, &error);
+  g_assert_no_error (error);
+  g_slist_free (listeners);
+  api = g_strdup_printf ("http://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+
+  client = tts_token_client_new (api, USER_AGENT);
+  tts_token_client_set_retry_delay (client, 1);
+  accounts = list_accounts (client, "some-access-token", &error);
+  g_assert_null (accounts);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "larger"));
+  g_assert_cmpuint (n_requests, ==, 1);
+
+  soup_server_disconnect (server);
+}
+
 /* The transport */
 
 static void
@@ -1782,6 +1857,7 @@ main (int   argc,
   ADD ("error/html-401", test_error_html_401);
   ADD ("error/malformed-json", test_error_malformed_json);
   ADD ("error/no-access-token", test_error_no_access_token);
+  ADD ("error/too-large-announced", test_error_too_large_announced);
   ADD ("transport/refused", test_transport_refused);
   ADD ("transport/timeout", test_transport_timeout);
   ADD ("transport/bad-uri", test_transport_bad_uri);
@@ -1824,6 +1900,7 @@ main (int   argc,
 
   g_test_add_func ("/token-client/properties", test_properties);
   g_test_add_func ("/token-client/tls/no-bypass", test_tls_no_bypass);
+  g_test_add_func ("/token-client/error/too-large-chunked", test_error_too_large_chunked);
   g_test_add_func ("/token-client/tls/cancel-in-handshake", test_tls_cancel_in_handshake);
   g_test_add_func ("/token-client/tls/timeout-in-handshake", test_tls_timeout_in_handshake);
   g_test_add_func ("/token-client/error/table", test_error_table);

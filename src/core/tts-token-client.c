@@ -75,6 +75,8 @@ typedef struct
   gulong        cancelled_id;
   GSource      *deadline_source;
   gboolean      timed_out;
+  GInputStream *stream;         /* the answer's body while it is read */
+  GByteArray   *answer;         /* what was read of it; wiped */
   GSource      *retry_source;
   GSource      *retry_cancel_source;
 } Request;
@@ -94,6 +96,10 @@ request_clear_attempt (Request      *request,
   g_clear_pointer (&request->deadline_source, g_source_unref);
 
   g_clear_object (&request->attempt_cancellable);
+  g_clear_object (&request->stream);
+  if (request->answer != NULL)
+    tts_wipe (request->answer->data, request->answer->len);
+  g_clear_pointer (&request->answer, g_byte_array_unref);
   g_clear_object (&request->msg);
 }
 
@@ -782,21 +788,20 @@ return_success (GTask  *task,
   }
 }
 
+/* The whole answer (@bytes), or why there is none (@transport_error): the call succeeds, is
+ * tried again, or fails. Takes @task. */
 static void
-send_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+handle_answer (GTask        *task_in,
+               GBytes       *bytes,
+               const GError *transport_error)
 {
-  g_autoptr(GTask) task = user_data;
+  g_autoptr(GTask) task = task_in;
   Request *request = g_task_get_task_data (task);
-  g_autoptr(GError) transport_error = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) timed_out = NULL;
   gboolean transient = FALSE;
   gboolean may_have_arrived = TRUE;
   guint status = 0;
-
-  bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &transport_error);
 
   if (bytes == NULL)
     {
@@ -805,8 +810,8 @@ send_cb (GObject      *object,
       if (request->timed_out
           && g_error_matches (transport_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_clear_error (&transport_error);
-          transport_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "");
+          timed_out = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "");
+          transport_error = timed_out;
         }
 
       error = classify_transport_error (transport_error, &transient, &may_have_arrived);
@@ -861,6 +866,109 @@ send_cb (GObject      *object,
     }
 
   g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* tastytrade's answers are a few kilobytes: a larger one is not read to its end, into memory. */
+#define MAX_ANSWER_SIZE (1024 * 1024)
+#define READ_CHUNK_SIZE (64 * 1024)
+
+static GError *
+answer_too_large (void)
+{
+  return g_error_new_literal (TTS_ERROR, TTS_ERROR_PROTOCOL,
+                              _("tastytrade’s answer was far larger than any it gives, "
+                                "so it was not read."));
+}
+
+static void read_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data);
+
+static void
+read_more (GTask *task)
+{
+  Request *request = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (request->stream, READ_CHUNK_SIZE, G_PRIORITY_DEFAULT,
+                                   request->attempt_cancellable, read_cb, task);
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+  g_autoptr(GBytes) answer = NULL;
+
+  if (chunk == NULL)
+    {
+      handle_answer (task, NULL, error);
+      return;
+    }
+
+  if (g_bytes_get_size (chunk) > 0)
+    {
+      gsize length = 0;
+      const guint8 *data = g_bytes_get_data (chunk, &length);
+
+      if (request->answer->len + length > MAX_ANSWER_SIZE)
+        {
+          g_autoptr(GError) too_large = answer_too_large ();
+
+          g_debug ("%s %s: answer over %u bytes, not read", request->method, request->path,
+                   MAX_ANSWER_SIZE);
+          g_task_return_error (task, g_steal_pointer (&too_large));
+          request_clear_attempt (request, g_task_get_cancellable (task));
+          g_object_unref (task);
+          return;
+        }
+      g_byte_array_append (request->answer, data, length);
+      tts_wipe ((gpointer) data, length);
+      read_more (task);
+      return;
+    }
+
+  /* The end. The bytes are wiped with the request's own copy when the attempt is cleared. */
+  answer = g_bytes_new (request->answer->data, request->answer->len);
+  handle_answer (task, answer, NULL);
+}
+
+static void
+sent_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+
+  request->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (request->stream == NULL)
+    {
+      handle_answer (task, NULL, error);
+      return;
+    }
+
+  headers = soup_message_get_response_headers (request->msg);
+  if (soup_message_headers_get_content_length (headers) > MAX_ANSWER_SIZE)
+    {
+      g_autoptr(GError) too_large = answer_too_large ();
+
+      g_debug ("%s %s: answer of %" G_GINT64_FORMAT " bytes, not read", request->method,
+               request->path, soup_message_headers_get_content_length (headers));
+      g_task_return_error (task, g_steal_pointer (&too_large));
+      request_clear_attempt (request, g_task_get_cancellable (task));
+      g_object_unref (task);
+      return;
+    }
+
+  request->answer = g_byte_array_new ();
+  read_more (task);
 }
 
 static void
@@ -930,12 +1038,12 @@ send_attempt (GTask *task)
 
   g_debug ("%s %s (attempt %u)", request->method, request->path, request->attempt);
 
-  soup_session_send_and_read_async (self->session,
-                                    request->msg,
-                                    G_PRIORITY_DEFAULT,
-                                    request->attempt_cancellable,
-                                    send_cb,
-                                    g_object_ref (task));
+  soup_session_send_async (self->session,
+                           request->msg,
+                           G_PRIORITY_DEFAULT,
+                           request->attempt_cancellable,
+                           sent_cb,
+                           g_object_ref (task));
 }
 
 static void
