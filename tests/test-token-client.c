@@ -1791,6 +1791,41 @@ test_tokens_minimal (void)
   g_assert_null (tokens->refresh_token);
 }
 
+/* Nesting deeper than any answer of tastytrade's is refused before json-glib's recursive
+ * parser sees it: 200,000 levels overflowed its stack. Brackets inside strings do not count. */
+static void
+test_tokens_deep (void)
+{
+  const gsize depth = 200 * 1000;
+  g_autofree char *deep = g_strnfill (depth, '[');
+  g_autofree char *deep_object = g_strconcat ("{\"access_token\":", deep, NULL);
+  g_autofree char *in_string = g_strnfill (1000, '[');
+  g_autofree char *bracketed = g_strdup_printf ("{\"access_token\":\"%s\",\"token_type\":\"Bearer\","
+                                                "\"expires_in\":900}", in_string);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TtsTokens) tokens = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  tokens = tts_tokens_new_from_json (deep, depth, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_PROTOCOL);
+  g_clear_error (&error);
+
+  tokens = tts_tokens_new_from_json (deep_object, strlen (deep_object), &error);
+  g_assert_null (tokens);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_PROTOCOL);
+  g_clear_error (&error);
+
+  accounts = tts_account_list_new_from_json (deep, depth, &error);
+  g_assert_null (accounts);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_PROTOCOL);
+  g_clear_error (&error);
+
+  tokens = tts_tokens_new_from_json (bracketed, strlen (bracketed), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tokens);
+}
+
 static void
 test_tokens_junk (void)
 {
@@ -1909,6 +1944,7 @@ main (int   argc,
   g_test_add_func ("/token-client/tokens/parse", test_tokens_parse);
   g_test_add_func ("/token-client/tokens/minimal", test_tokens_minimal);
   g_test_add_func ("/token-client/tokens/junk", test_tokens_junk);
+  g_test_add_func ("/token-client/tokens/deep", test_tokens_deep);
 
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "tts-account.h"
+#include "tts-json.h"
 #include "tts-error.h"
 
 struct _TtsAccount
@@ -250,11 +251,10 @@ tts_account_list_new_from_json (const char  *data,
                                 gsize        length,
                                 GError     **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GPtrArray) accounts = NULL;
   JsonObject *data_object;
   JsonArray *items;
-  JsonNode *root;
   JsonNode *node;
   guint n_items;
   guint i;
@@ -268,15 +268,8 @@ tts_account_list_new_from_json (const char  *data,
       return NULL;
     }
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) length, NULL))
-    {
-      set_protocol_error (error);
-      return NULL;
-    }
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  root = tts_json_parse_object (data, length);
+  if (root == NULL)
     {
       set_protocol_error (error);
       return NULL;

@@ -13,6 +13,7 @@
 
 #include "tts-account.h"
 #include "tts-error.h"
+#include "tts-json.h"
 #include "tts-token-client.h"
 #include "tts-wipe.h"
 
@@ -262,9 +263,8 @@ parse_error_body (const char  *content_type,
                   char       **code,
                   char       **description)
 {
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
-  JsonNode *root;
   JsonNode *node;
 
   *code = NULL;
@@ -276,12 +276,8 @@ parse_error_body (const char  *content_type,
   if (content_type != NULL && g_str_has_prefix (content_type, "text/html"))
     return FALSE;
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, body, (gssize) length, NULL))
-    return FALSE;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  root = tts_json_parse_object (body, length);
+  if (root == NULL)
     return FALSE;
   object = json_node_get_object (root);
 

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "tts-error.h"
+#include "tts-json.h"
 #include "tts-tokens.h"
 #include "tts-wipe.h"
 
@@ -79,10 +80,9 @@ tts_tokens_new_from_json (const char  *data,
                           gsize        length,
                           GError     **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(TtsTokens) tokens = NULL;
   JsonObject *object;
-  JsonNode *root;
   JsonNode *node;
   const char *access_token;
   const char *refresh_token;
@@ -97,16 +97,8 @@ tts_tokens_new_from_json (const char  *data,
       return NULL;
     }
 
-  /* The parser's own message may quote the text: never pass it on. */
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) length, NULL))
-    {
-      set_protocol_error (error);
-      return NULL;
-    }
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  root = tts_json_parse_object (data, length);
+  if (root == NULL)
     {
       set_protocol_error (error);
       return NULL;
