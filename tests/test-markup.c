@@ -62,18 +62,6 @@ test_credentials_page (Fixture       *fixture,
   assert_shows (GTK_WIDGET (page), path);
 }
 
-static gboolean
-check_done (Fixture *fixture)
-{
-  TtsCheckDialog *dialog = tts_window_get_check_dialog (fixture->window);
-  g_autofree char *text = NULL;
-
-  if (dialog == NULL || !tts_check_dialog_get_done (dialog))
-    return FALSE;
-  text = tts_test_visible_text (GTK_WIDGET (dialog));
-  return text[0] != '\0';
-}
-
 /* "Check It" on a folder whose file has gone: the dialog names the file, as it is. */
 static void
 test_check_dialog (Fixture       *fixture,
@@ -87,7 +75,7 @@ test_check_dialog (Fixture       *fixture,
   tts_test_window_fill_credentials (fixture, FALSE, NULL);
   tts_credentials_page_set_folder (page, folder);
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.check-existing", NULL);
-  tts_test_window_wait_until (fixture, check_done, "the check to finish");
+  tts_test_window_wait_until (fixture, tts_test_window_check_shown, "the check to finish");
 
   g_assert_error ((GError *) tts_check_dialog_get_error (tts_window_get_check_dialog (fixture->window)),
                   TTS_ERROR, TTS_ERROR_NO_CREDENTIALS);

@@ -337,21 +337,6 @@ secrets_found (Fixture *fixture)
 }
 
 static gboolean
-check_done (Fixture *fixture)
-{
-  TtsCheckDialog *dialog = tts_window_get_check_dialog (fixture->window);
-
-  g_autofree char *text = NULL;
-
-  if (dialog == NULL || !tts_check_dialog_get_done (dialog))
-    return FALSE;
-  /* An AdwAlertDialog's sheet shows its content a frame or more after it is presented,
-   * which can be after the check. */
-  text = tts_test_visible_text (GTK_WIDGET (dialog));
-  return text[0] != '\0';
-}
-
-static gboolean
 check_closed (Fixture *fixture)
 {
   return tts_window_get_check_dialog (fixture->window) == NULL;
@@ -378,7 +363,7 @@ run_check (Fixture *fixture)
   char *text;
 
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.check-existing", NULL);
-  tts_test_window_wait_until (fixture, check_done, "the check to finish");
+  tts_test_window_wait_until (fixture, tts_test_window_check_shown, "the check to finish");
   dialog = tts_window_get_check_dialog (fixture->window);
   text = tts_test_visible_text (GTK_WIDGET (dialog));
   g_test_message ("Check dialog: %s", text);

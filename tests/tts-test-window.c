@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "tts-check-dialog.h"
 #include "tts-dotenv.h"
 #include "tts-signin-loader.h"
 #include "tts-test-files.h"
@@ -471,4 +472,18 @@ tts_test_session_bus_offers (const char *name)
   g_variant_get (activatable, "(^a&s)", &names);
 
   return has_owner || g_strv_contains (names, name);
+}
+
+gboolean
+tts_test_window_check_shown (TtsTestWindow *fixture)
+{
+  TtsCheckDialog *dialog = tts_window_get_check_dialog (fixture->window);
+  g_autofree char *text = NULL;
+
+  if (dialog == NULL || !tts_check_dialog_get_done (dialog))
+    return FALSE;
+  /* An AdwAlertDialog's sheet shows its content a frame or more after it is presented,
+   * which can be after the check. */
+  text = tts_test_visible_text (GTK_WIDGET (dialog));
+  return text[0] != '\0';
 }

@@ -102,6 +102,8 @@ GtkButton *tts_test_find_button            (GtkWidget        *widget,
                                             const char       *label);
 /* As a click does: the button's action runs. */
 void     tts_test_press                    (GtkButton        *button);
+/* Whether the "Check It" dialog has finished and shows its answer. */
+gboolean tts_test_window_check_shown       (TtsTestWindow    *fixture);
 /* Whether the test's session bus has @name, or can start it. */
 gboolean tts_test_session_bus_offers       (const char       *name);
 

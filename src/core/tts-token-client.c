@@ -868,12 +868,19 @@ handle_answer (GTask        *task_in,
 #define MAX_ANSWER_SIZE (1024 * 1024)
 #define READ_CHUNK_SIZE (64 * 1024)
 
-static GError *
-answer_too_large (void)
+/* Ends the call on an answer too large to read; takes @task. Not a passing fault: no retry. */
+static void
+refuse_answer (GTask *task)
 {
-  return g_error_new_literal (TTS_ERROR, TTS_ERROR_PROTOCOL,
-                              _("tastytrade’s answer was far larger than any it gives, "
-                                "so it was not read."));
+  Request *request = g_task_get_task_data (task);
+
+  g_debug ("%s %s: answer over %u bytes, not read", request->method, request->path,
+           MAX_ANSWER_SIZE);
+  request_clear_attempt (request, g_task_get_cancellable (task));
+  g_task_return_new_error (task, TTS_ERROR, TTS_ERROR_PROTOCOL, "%s",
+                           _("tastytrade’s answer was far larger than any it gives, "
+                             "so it was not read."));
+  g_object_unref (task);
 }
 
 static void read_cb (GObject      *object,
@@ -913,13 +920,7 @@ read_cb (GObject      *object,
 
       if (request->answer->len + length > MAX_ANSWER_SIZE)
         {
-          g_autoptr(GError) too_large = answer_too_large ();
-
-          g_debug ("%s %s: answer over %u bytes, not read", request->method, request->path,
-                   MAX_ANSWER_SIZE);
-          g_task_return_error (task, g_steal_pointer (&too_large));
-          request_clear_attempt (request, g_task_get_cancellable (task));
-          g_object_unref (task);
+          refuse_answer (task);
           return;
         }
       g_byte_array_append (request->answer, data, length);
@@ -953,13 +954,7 @@ sent_cb (GObject      *object,
   headers = soup_message_get_response_headers (request->msg);
   if (soup_message_headers_get_content_length (headers) > MAX_ANSWER_SIZE)
     {
-      g_autoptr(GError) too_large = answer_too_large ();
-
-      g_debug ("%s %s: answer of %" G_GINT64_FORMAT " bytes, not read", request->method,
-               request->path, soup_message_headers_get_content_length (headers));
-      g_task_return_error (task, g_steal_pointer (&too_large));
-      request_clear_attempt (request, g_task_get_cancellable (task));
-      g_object_unref (task);
+      refuse_answer (task);
       return;
     }
 
