@@ -825,9 +825,6 @@ handle_answer (GTask        *task_in,
         {
           request_clear_attempt (request, g_task_get_cancellable (task));
           return_success (task, bytes);
-          /* The answer holds tokens, and nobody else holds these bytes any more. */
-          data = g_bytes_get_data (bytes, &length);
-          tts_wipe ((gpointer) data, length);
           return;
         }
 
@@ -906,6 +903,8 @@ read_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
   g_autoptr(GBytes) answer = NULL;
+  const guint8 *data;
+  gsize length = 0;
 
   if (chunk == NULL)
     {
@@ -915,8 +914,7 @@ read_cb (GObject      *object,
 
   if (g_bytes_get_size (chunk) > 0)
     {
-      gsize length = 0;
-      const guint8 *data = g_bytes_get_data (chunk, &length);
+      data = g_bytes_get_data (chunk, &length);
 
       if (request->answer->len + length > MAX_ANSWER_SIZE)
         {
@@ -929,9 +927,12 @@ read_cb (GObject      *object,
       return;
     }
 
-  /* The end. The bytes are wiped with the request's own copy when the attempt is cleared. */
-  answer = g_bytes_new (request->answer->data, request->answer->len);
+  /* The end: the answer takes the bytes read. They may hold tokens, or an error body that
+   * repeats what was sent: wiped once read, whatever the answer was. */
+  answer = g_byte_array_free_to_bytes (g_steal_pointer (&request->answer));
   handle_answer (task, answer, NULL);
+  data = g_bytes_get_data (answer, &length);
+  tts_wipe ((gpointer) data, length);
 }
 
 static void
