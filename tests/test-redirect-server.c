@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <sys/resource.h>
 #include <libsoup/soup.h>
 
 #include "tts-error.h"
@@ -81,7 +82,15 @@ send_cb (GObject      *object,
   reply->done = TRUE;
 }
 
-/* Sends one request and runs the main loop until its answer is in. */
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends one request and runs the main loop until its answer is in; an answer that never
+ * comes is cancelled after 10 s, so a dead listener fails the test instead of hanging it. */
 static void
 request (const char *method,
          const char *uri,
@@ -90,15 +99,20 @@ request (const char *method,
 {
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  guint guard;
 
   g_assert_nonnull (msg);
   if (host != NULL)
     soup_message_headers_replace (soup_message_get_request_headers (msg), "Host", host);
 
   reply->done = FALSE;
-  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, send_cb, reply);
+  guard = g_timeout_add_seconds (10, cancel_cb, cancellable);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, cancellable, send_cb, reply);
   while (!reply->done)
     g_main_context_iteration (NULL, TRUE);
+  if (!g_cancellable_is_cancelled (cancellable))
+    g_source_remove (guard);
 }
 
 static TtsRedirectServer *
@@ -485,6 +499,289 @@ test_no_fd_leak (Fixture       *fixture,
   g_assert_cmpuint (after, <=, before + 2);
 }
 
+/* Raw clients, for what no well-behaved HTTP client sends. */
+
+static GSocket *
+connect_raw (guint port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, &error);
+
+  if (socket == NULL)
+    return NULL;
+  /* Not blocking: the server answers from this thread's main context. */
+  g_socket_set_blocking (socket, FALSE);
+  if (!g_socket_connect (socket, address, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    g_error ("connect: %s", error->message);
+
+  return g_steal_pointer (&socket);
+}
+
+static void
+send_raw (GSocket    *socket,
+          const char *data,
+          gsize       length)
+{
+  g_autoptr(GError) error = NULL;
+  gsize sent = 0;
+
+  g_socket_set_blocking (socket, TRUE);
+  while (sent < length)
+    {
+      gssize n = g_socket_send (socket, data + sent, length - sent, NULL, &error);
+
+      g_assert_no_error (error);
+      sent += n;
+    }
+  g_socket_set_blocking (socket, FALSE);
+}
+
+static gboolean
+flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+socket_flag_cb (GSocket      *socket,
+                GIOCondition  condition,
+                gpointer      user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main context until the server has said something to @socket (an answer, an
+ * end or a reset), or @timeout_ms pass; returns whether it did. */
+static gboolean
+wait_for_server (GSocket *socket,
+                 guint    timeout_ms)
+{
+  g_autoptr(GSource) source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  gboolean readable = FALSE;
+  gboolean expired = FALSE;
+  guint guard = g_timeout_add (timeout_ms, flag_cb, &expired);
+
+  g_source_set_callback (source, G_SOURCE_FUNC (socket_flag_cb), &readable, NULL);
+  g_source_attach (source, NULL);
+  while (!readable && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (source);
+  if (!expired)
+    g_source_remove (guard);
+
+  return readable;
+}
+
+/* What the server sent before it ended the connection (or, with @head_only, once it sent
+ * a whole answer head); NULL when it did neither within 10 s. */
+static GString *
+read_answer (GSocket  *socket,
+             gboolean  head_only)
+{
+  g_autoptr(GString) received = g_string_new (NULL);
+
+  while (wait_for_server (socket, 10000))
+    {
+      g_autoptr(GError) error = NULL;
+      char buffer[4096];
+      gssize n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+
+      if (n > 0)
+        {
+          g_string_append_len (received, buffer, n);
+          if (head_only && strstr (received->str, "\r\n\r\n") != NULL)
+            return g_steal_pointer (&received);
+        }
+      else if (n == 0 || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return g_steal_pointer (&received);
+    }
+
+  return NULL;
+}
+
+static TtsRedirectServer *
+start_bounded_server (Fixture *fixture,
+                      guint    max_connections,
+                      guint    timeout_ms)
+{
+  g_autoptr(GError) error = NULL;
+  TtsRedirectServer *server = g_object_new (TTS_TYPE_REDIRECT_SERVER,
+                                            "port", 0,
+                                            "max-connections", max_connections,
+                                            "connection-timeout", timeout_ms,
+                                            NULL);
+
+  g_signal_connect (server, "redirect", G_CALLBACK (redirect_cb), fixture);
+  g_assert_true (tts_redirect_server_start (server, &error));
+  g_assert_no_error (error);
+
+  return server;
+}
+
+/* A request that announces a body is answered before the body is read: a 300 MB POST
+ * once went wholly into memory before its 405. */
+static void
+test_body_refused_unread (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  static const struct {
+    const char *head;
+    const char *status;
+  } cases[] = {
+    { "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 314572800\r\n\r\n", "HTTP/1.1 405 " },
+    { "PUT /?code=x&state=y HTTP/1.1\r\nHost: localhost\r\nContent-Length: 314572800\r\n\r\n", "HTTP/1.1 405 " },
+    { "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 314572800\r\n\r\n", "HTTP/1.1 413 " },
+    { "GET /?code=x&state=y HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "ffffffff\r\n", "HTTP/1.1 413 " },
+  };
+  g_autoptr(TtsRedirectServer) server = start_bounded_server (fixture, 16, 10000);
+  g_autofree char *body = g_malloc (65536);
+
+  memset (body, 'x', 65536);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GSocket) client = connect_raw (tts_redirect_server_get_port (server));
+      g_autoptr(GString) answer = NULL;
+
+      send_raw (client, cases[i].head, strlen (cases[i].head));
+      /* A little of the body, and then nothing: the answer must not wait for the rest. */
+      send_raw (client, body, 65536);
+      /* The answer comes while the client could still be sending. */
+      answer = read_answer (client, TRUE);
+      g_assert_nonnull (answer);
+      g_assert_true (g_str_has_prefix (answer->str, cases[i].status));
+      g_assert_nonnull (strstr (answer->str, "Connection: close"));
+    }
+
+  g_assert_cmpuint (fixture->queries->len, ==, 0);
+  g_assert_true (tts_redirect_server_is_listening (server));
+}
+
+/* A connection that sends nothing, or half a request, is closed after the timeout. */
+static void
+test_idle_closed (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  static const char *const requests[] = {
+    "",
+    "GET /?code=x&state=y HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+    "G",
+  };
+  g_autoptr(TtsRedirectServer) server = start_bounded_server (fixture, 16, 200);
+  Reply reply = { 0 };
+  g_autofree char *uri = uri_for (server, "127.0.0.1", "/?code=x&state=y");
+
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_autoptr(GSocket) client = connect_raw (tts_redirect_server_get_port (server));
+      g_autoptr(GString) answer = NULL;
+
+      send_raw (client, requests[i], strlen (requests[i]));
+      answer = read_answer (client, FALSE);
+      g_assert_nonnull (answer);
+    }
+
+  /* libsoup takes a head cut off at a line's end as whole, so the half-sent redirect may
+   * reach the handler (its state is checked there like any other); nothing else does. */
+  g_assert_cmpuint (fixture->queries->len, <=, 1);
+
+  /* An answer in time is not cut off. */
+  request ("GET", uri, NULL, &reply);
+  g_assert_no_error (reply.error);
+  g_assert_cmpuint (reply.status, ==, 200);
+  reply_clear (&reply);
+}
+
+static void
+drain_main_context (void);
+
+/* Connections beyond the cap are closed at once; those within it are served. */
+static void
+test_connection_cap (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(TtsRedirectServer) server = start_bounded_server (fixture, 4, 60000);
+  g_autoptr(GPtrArray) idle = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GSocket) extra = NULL;
+  g_autoptr(GString) answer = NULL;
+  g_autofree char *uri = uri_for (server, "127.0.0.1", "/?code=x&state=y");
+  Reply reply = { 0 };
+
+  for (guint i = 0; i < 4; i++)
+    g_ptr_array_add (idle, connect_raw (tts_redirect_server_get_port (server)));
+  drain_main_context ();
+
+  extra = connect_raw (tts_redirect_server_get_port (server));
+  answer = read_answer (extra, FALSE);
+  g_assert_nonnull (answer);
+  g_assert_cmpuint (answer->len, ==, 0);
+
+  /* The four within the cap are still open. */
+  drain_main_context ();
+  for (guint i = 0; i < idle->len; i++)
+    g_assert_cmpint (g_socket_condition_check (idle->pdata[i], G_IO_IN | G_IO_HUP), ==, 0);
+
+  /* When they go, the next one is served. */
+  g_ptr_array_set_size (idle, 0);
+  drain_main_context ();
+  request ("GET", uri, NULL, &reply);
+  g_assert_no_error (reply.error);
+  g_assert_cmpuint (reply.status, ==, 200);
+  reply_clear (&reply);
+}
+
+/* Running out of file descriptors while connections pile up must not end the listening:
+ * once they are gone, the next request is served. */
+static void
+test_out_of_descriptors (void)
+{
+  if (g_test_subprocess ())
+    {
+      Fixture fixture = { 0 };
+      g_autoptr(TtsRedirectServer) server = NULL;
+      g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (g_object_unref);
+      g_autofree char *uri = NULL;
+      struct rlimit limit;
+      Reply reply = { 0 };
+      GSocket *client;
+
+      fixture_set_up (&fixture, NULL);
+      server = start_bounded_server (&fixture, 64, 60000);
+      uri = uri_for (server, "127.0.0.1", "/?code=x&state=y");
+      /* Warm up whatever a request sets up once. */
+      request ("GET", uri, NULL, &reply);
+      g_assert_cmpuint (reply.status, ==, 200);
+      reply_clear (&reply);
+
+      g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+      limit.rlim_cur = tts_test_count_open_fds () + 8;
+      g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+
+      /* The clients take every descriptor left: the server's accept fails. */
+      while ((client = connect_raw (tts_redirect_server_get_port (server))) != NULL)
+        g_ptr_array_add (clients, client);
+      g_assert_cmpuint (clients->len, >, 0);
+      drain_main_context ();
+
+      g_ptr_array_set_size (clients, 0);
+      request ("GET", uri, NULL, &reply);
+      g_assert_no_error (reply.error);
+      g_assert_cmpuint (reply.status, ==, 200);
+      reply_clear (&reply);
+      fixture_tear_down (&fixture, NULL);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -504,6 +801,10 @@ main (int   argc,
   ADD ("loopback-only", test_loopback_only);
   ADD ("only-its-path", test_only_its_path);
   ADD ("no-fd-leak", test_no_fd_leak);
+  ADD ("flood/body-refused-unread", test_body_refused_unread);
+  ADD ("flood/idle-closed", test_idle_closed);
+  ADD ("flood/connection-cap", test_connection_cap);
+  g_test_add_func ("/redirect-server/flood/out-of-descriptors", test_out_of_descriptors);
 
 #undef ADD
 

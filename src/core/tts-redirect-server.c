@@ -10,14 +10,18 @@
 
 #include "tts-auth-request.h"
 #include "tts-error.h"
+#include "tts-loopback-listener.h"
 #include "tts-redirect-server.h"
 
 struct _TtsRedirectServer
 {
   GObject     parent_instance;
 
-  SoupServer *server;
+  SoupServer          *server;
+  TtsLoopbackListener *listener;
   guint       port;
+  guint       max_connections;
+  guint       connection_timeout_ms;
   guint       in_flight;
   gboolean    listening;
   gboolean    stop_pending;
@@ -27,10 +31,19 @@ struct _TtsRedirectServer
 G_DEFINE_FINAL_TYPE (TtsRedirectServer, tts_redirect_server, G_TYPE_OBJECT)
 
 enum {
+  PROP_0,
+  PROP_PORT,
+  PROP_MAX_CONNECTIONS,
+  PROP_CONNECTION_TIMEOUT,
+  N_PROPS
+};
+
+enum {
   REDIRECT,
   N_SIGNALS
 };
 
+static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void
@@ -38,6 +51,9 @@ tts_redirect_server_dispose (GObject *object)
 {
   TtsRedirectServer *self = (TtsRedirectServer *) object;
 
+  if (self->listener != NULL)
+    tts_loopback_listener_close (self->listener);
+  g_clear_object (&self->listener);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
@@ -46,11 +62,82 @@ tts_redirect_server_dispose (GObject *object)
 }
 
 static void
+tts_redirect_server_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  TtsRedirectServer *self = TTS_REDIRECT_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
+
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, self->max_connections);
+      break;
+
+    case PROP_CONNECTION_TIMEOUT:
+      g_value_set_uint (value, self->connection_timeout_ms);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tts_redirect_server_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  TtsRedirectServer *self = TTS_REDIRECT_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_PORT:
+      self->port = g_value_get_uint (value);
+      break;
+
+    case PROP_MAX_CONNECTIONS:
+      self->max_connections = g_value_get_uint (value);
+      break;
+
+    case PROP_CONNECTION_TIMEOUT:
+      self->connection_timeout_ms = g_value_get_uint (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 tts_redirect_server_class_init (TtsRedirectServerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = tts_redirect_server_dispose;
+  object_class->get_property = tts_redirect_server_get_property;
+  object_class->set_property = tts_redirect_server_set_property;
+
+  /* 0 lets the kernel pick one (tests). */
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* A browser opens a handful at most; anything beyond is a flood. */
+  properties[PROP_MAX_CONNECTIONS] =
+    g_param_spec_uint ("max-connections", NULL, NULL, 1, G_MAXUINT16, 32,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* The whole life of a connection, in milliseconds: a local request and its one-page
+   * answer take a few. */
+  properties[PROP_CONNECTION_TIMEOUT] =
+    g_param_spec_uint ("connection-timeout", NULL, NULL, 1, G_MAXUINT, 10000,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[REDIRECT] =
     g_signal_new ("redirect",
@@ -70,14 +157,9 @@ tts_redirect_server_init (TtsRedirectServer *self)
 TtsRedirectServer *
 tts_redirect_server_new (guint port)
 {
-  TtsRedirectServer *self;
-
   g_return_val_if_fail (port <= G_MAXUINT16, NULL);
 
-  self = g_object_new (TTS_TYPE_REDIRECT_SERVER, NULL);
-  self->port = port;
-
-  return self;
+  return g_object_new (TTS_TYPE_REDIRECT_SERVER, "port", port, NULL);
 }
 
 static void
@@ -128,6 +210,121 @@ request_started_cb (SoupServer        *server,
                                 "Connection", "close");
 }
 
+/* A refusal written without reading what follows: the body of a request that announces
+ * one is never read into memory, nor waited for. What arrives afterwards is read and
+ * dropped until the client leaves (closing with unread data would reset the connection
+ * and could lose the answer); the listener's deadline ends a client that never does. */
+
+typedef struct
+{
+  GIOStream *stream;
+  char      *head;
+  guint8     discard[16384];
+} Refusal;
+
+static void
+refusal_free (Refusal *refusal)
+{
+  g_io_stream_close (refusal->stream, NULL, NULL);
+  g_object_unref (refusal->stream);
+  g_free (refusal->head);
+  g_free (refusal);
+}
+
+static void
+refusal_read_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Refusal *refusal = user_data;
+
+  if (g_input_stream_read_finish (G_INPUT_STREAM (object), result, NULL) <= 0)
+    {
+      refusal_free (refusal);
+      return;
+    }
+
+  g_input_stream_read_async (G_INPUT_STREAM (object), refusal->discard, sizeof refusal->discard,
+                             G_PRIORITY_LOW, NULL, refusal_read_cb, refusal);
+}
+
+static void
+refusal_written_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Refusal *refusal = user_data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, NULL))
+    {
+      refusal_free (refusal);
+      return;
+    }
+
+  g_input_stream_read_async (g_io_stream_get_input_stream (refusal->stream), refusal->discard,
+                             sizeof refusal->discard, G_PRIORITY_LOW, NULL, refusal_read_cb,
+                             refusal);
+}
+
+static void
+refuse_unread (SoupServerMessage *msg,
+               guint              status)
+{
+  Refusal *refusal = g_new0 (Refusal, 1);
+
+  /* libsoup reads a body before the handler answers: the connection is taken from it. */
+  refusal->stream = soup_server_message_steal_connection (msg);
+  refusal->head = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                                   "%s"
+                                   "Cache-Control: no-store\r\n"
+                                   "Content-Length: 0\r\n"
+                                   "Connection: close\r\n\r\n",
+                                   status, soup_status_get_phrase (status),
+                                   status == SOUP_STATUS_METHOD_NOT_ALLOWED ? "Allow: GET\r\n" : "");
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (refusal->stream), refusal->head,
+                                   strlen (refusal->head), G_PRIORITY_DEFAULT, NULL,
+                                   refusal_written_cb, refusal);
+}
+
+static gboolean
+announces_body (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_NONE:
+      return FALSE;
+
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      return soup_message_headers_get_content_length (headers) > 0;
+
+    case SOUP_ENCODING_UNRECOGNIZED:
+    case SOUP_ENCODING_EOF:
+    case SOUP_ENCODING_CHUNKED:
+    case SOUP_ENCODING_BYTERANGES:
+    default:
+      return TRUE;
+    }
+}
+
+/* Right after the headers, before any body. A redirect is a GET without one. */
+static void
+early_request_cb (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query_table,
+                  gpointer           user_data)
+{
+  if (!announces_body (msg))
+    return;
+
+  g_debug ("Redirect server: a %s request with a body, refused unread",
+           soup_server_message_get_method (msg));
+  refuse_unread (msg, g_strcmp0 (soup_server_message_get_method (msg), "GET") == 0 ?
+                        SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE : SOUP_STATUS_METHOD_NOT_ALLOWED);
+}
+
 static gboolean
 host_is_loopback (SoupServerMessage *msg)
 {
@@ -167,6 +364,8 @@ really_stop (TtsRedirectServer *self)
     return;
 
   self->listening = FALSE;
+  tts_loopback_listener_close (self->listener);
+  g_clear_object (&self->listener);
   soup_server_disconnect (self->server);
   g_debug ("Redirect server on port %u stopped", self->port);
 }
@@ -240,6 +439,17 @@ handle_request_cb (SoupServer        *server,
                 "window: it says what happened and what to do next."));
 }
 
+static void
+incoming_cb (TtsLoopbackListener *listener,
+             GSocketConnection   *connection,
+             TtsRedirectServer   *self)
+{
+  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+
+  soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote, NULL);
+}
+
 static gboolean
 listen_on (TtsRedirectServer  *self,
            GInetAddress       *address,
@@ -247,27 +457,20 @@ listen_on (TtsRedirectServer  *self,
 {
   g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (address, self->port);
 
-  return soup_server_listen (self->server, socket_address, 0, error);
+  return tts_loopback_listener_add_address (self->listener, socket_address, error);
 }
 
-/* What soup_server_get_uris() gives, without the address it leaks in libsoup 3.2. */
 static GSList *
-listening_uris (SoupServer *server)
+listening_uris (TtsLoopbackListener *listener)
 {
-  /* transfer container: the sockets stay the server's */
-  g_autoptr(GSList) listeners = soup_server_get_listeners (server);
+  g_autolist(GSocketAddress) addresses = tts_loopback_listener_get_addresses (listener);
   GSList *uris = NULL;
 
-  for (GSList *l = listeners; l != NULL; l = l->next)
+  for (GList *l = addresses; l != NULL; l = l->next)
     {
-      g_autoptr(GSocketAddress) address = g_socket_get_local_address (l->data, NULL);
       g_autofree char *host = NULL;
-      GInetSocketAddress *inet;
+      GInetSocketAddress *inet = l->data;
 
-      if (!G_IS_INET_SOCKET_ADDRESS (address))
-        continue;
-
-      inet = G_INET_SOCKET_ADDRESS (address);
       host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
       uris = g_slist_prepend (uris, g_uri_build (G_URI_FLAGS_NONE, "http", NULL, host,
                                                  g_inet_socket_address_get_port (inet),
@@ -278,9 +481,9 @@ listening_uris (SoupServer *server)
 }
 
 static guint
-listening_port (SoupServer *server)
+listening_port (TtsLoopbackListener *listener)
 {
-  g_autoslist(GUri) uris = listening_uris (server);
+  g_autoslist(GUri) uris = listening_uris (listener);
 
   return uris != NULL ? (guint) g_uri_get_port (uris->data) : 0;
 }
@@ -289,7 +492,7 @@ listening_port (SoupServer *server)
 static void
 log_listening (TtsRedirectServer *self)
 {
-  g_autoslist(GUri) uris = listening_uris (self->server);
+  g_autoslist(GUri) uris = listening_uris (self->listener);
   g_autoptr(GString) hosts = g_string_new (NULL);
 
   for (GSList *l = uris; l != NULL; l = l->next)
@@ -314,9 +517,13 @@ tts_redirect_server_start (TtsRedirectServer  *self,
     {
       /* No Server header: nothing tells a prober what answers here. */
       self->server = soup_server_new ("server-header", NULL, NULL);
+      soup_server_add_early_handler (self->server, NULL, early_request_cb, self, NULL);
       soup_server_add_handler (self->server, NULL, handle_request_cb, self, NULL);
       g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), NULL);
     }
+
+  self->listener = tts_loopback_listener_new (self->max_connections, self->connection_timeout_ms);
+  g_signal_connect_object (self->listener, "incoming", G_CALLBACK (incoming_cb), self, 0);
 
   for (guint i = 0; i < G_N_ELEMENTS (families); i++)
     {
@@ -328,7 +535,7 @@ tts_redirect_server_start (TtsRedirectServer  *self,
           any_listening = TRUE;
           /* With port 0 the kernel picked one: the other family must use the same. */
           if (self->port == 0)
-            self->port = listening_port (self->server);
+            self->port = listening_port (self->listener);
           continue;
         }
 
@@ -344,6 +551,7 @@ tts_redirect_server_start (TtsRedirectServer  *self,
 
   if (!any_listening)
     {
+      g_clear_object (&self->listener);
       if (any_in_use)
         g_set_error (error, TTS_ERROR, TTS_ERROR_PORT_IN_USE,
                      _("Another program on this computer is using port %u."), self->port);
@@ -403,5 +611,5 @@ tts_redirect_server_get_uris (TtsRedirectServer *self)
   if (!self->listening)
     return NULL;
 
-  return listening_uris (self->server);
+  return listening_uris (self->listener);
 }
