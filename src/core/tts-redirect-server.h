@@ -16,7 +16,10 @@ G_DECLARE_FINAL_TYPE (TtsRedirectServer, tts_redirect_server, TTS, REDIRECT_SERV
 /* Emits "redirect" (const char *query) -> gboolean for a GET of "/" whose Host is a
  * loopback name; the still-encoded query is passed on. A handler returns TRUE to accept:
  * the browser then gets a page saying the wizard continues; otherwise a refusal page.
- * Every other path or method gets 404 or 405 and emits nothing. */
+ * Every other path or method gets 404 or 405 and emits nothing; a request that announces
+ * a body is answered 405 (413 for a GET) before the body is read. Properties bound what a
+ * flood can take: "max-connections" open at once (32) and "connection-timeout", the
+ * milliseconds a connection may stay (10000). */
 TtsRedirectServer *tts_redirect_server_new            (guint               port);
 /* Listens on 127.0.0.1 and ::1, each on its own so a missing IPv6 is not fatal.
  * Fails with TTS_ERROR_PORT_IN_USE (or TTS_ERROR_NETWORK) only when no family listens. */
