@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
@@ -665,6 +666,36 @@ test_rotation (Fixture       *fixture,
   g_assert_cmpuint (count_lines (out), ==, 3);
 }
 
+/* A renewed token saved in a git repository whose .gitignore is a link: said, not written
+ * through. */
+static void
+test_rotation_gitignore_link (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *fetcher = fetcher_text (CLIENT_SECRET, fixture->refresh_token);
+  g_autofree char *path = write_file (fixture->folder_path, ".secrets", fetcher);
+  g_autofree char *target = write_file (fixture->folder_path, "shared-ignore", "build/\n");
+  g_autofree char *link = g_build_filename (fixture->folder_path, ".gitignore", NULL);
+  g_autofree char *dot_git = g_build_filename (fixture->folder_path, ".git", NULL);
+  g_autofree char *new_token = inject_rotation (fixture);
+  g_autofree char *expected = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (g_mkdir (dot_git, 0700), ==, 0);
+  g_assert_cmpint (symlink (target, link), ==, 0);
+
+  g_assert_cmpint (run_check (fixture, fixture->folder_path, &out, &err), ==, 0);
+  expected = g_strdup_printf ("\nIts folder is in a git repository whose .gitignore is a link or "
+                              "cannot be changed: add %s and its backup to the .gitignore "
+                              "yourself, or git may share them.\n",
+                              path);
+  g_assert_true (g_str_has_suffix (out, expected));
+  kept = read_file (fixture->folder_path, "shared-ignore");
+  g_assert_cmpstr (kept, ==, "build/\n");
+}
+
 /* With the whole debug log on, still no secret, on any outcome. */
 static void
 test_debug_log (Fixture       *fixture,
@@ -959,6 +990,7 @@ main (int   argc,
   ADD ("/check-command/current-folder", NULL, test_current_folder);
   ADD ("/check-command/usage", NULL, test_usage);
   ADD ("/check-command/rotation", NULL, test_rotation);
+  ADD ("/check-command/rotation-gitignore-link", NULL, test_rotation_gitignore_link);
   ADD ("/check-command/debug-log", NULL, test_debug_log);
 
   ADD ("/setup-check/rotation", NULL, test_core_rotation);

@@ -697,6 +697,55 @@ test_gitignore_hostile_config (Fixture       *fixture,
   g_assert_cmpstr (gitignore, ==, "# mine\n.secret*\n!.secrets.backup\nbuild/\n.secrets.backup\n");
 }
 
+/* A .gitignore that is a link is never written through, so .secrets is not ignored there:
+ * the user is told (a link to a file elsewhere, a dangling one, a folder). */
+static void
+test_gitignore_not_updated_told (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *elsewhere = g_build_filename (g_get_tmp_dir (), "tts-test-elsewhere-XXXXXX", NULL);
+  g_autofree char *target = NULL;
+  g_autofree char *gitignore_path = child_path (fixture, ".gitignore");
+  g_autofree char *kept = NULL;
+
+  make_work_tree (fixture->dir);
+
+  /* A plain repository: ignored, nothing to tell. */
+  {
+    g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+
+    g_assert_true (save_values (file, NULL));
+    g_assert_false (tts_secrets_file_get_git_may_add (file));
+  }
+  g_assert_cmpint (g_unlink (gitignore_path), ==, 0);
+
+  g_assert_nonnull (g_mkdtemp (elsewhere));
+  target = g_build_filename (elsewhere, "shared-ignore", NULL);
+  g_assert_true (g_file_set_contents (target, "build/\n", -1, NULL));
+  g_assert_cmpint (symlink (target, gitignore_path), ==, 0);
+  {
+    g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+
+    g_assert_true (save_values (file, NULL));
+    g_assert_true (tts_secrets_file_get_git_may_add (file));
+  }
+  g_assert_true (g_file_get_contents (target, &kept, NULL, NULL));
+  g_assert_cmpstr (kept, ==, "build/\n");
+
+  /* Already ignored through the link: still said, as it is not read either. */
+  g_assert_cmpint (g_unlink (gitignore_path), ==, 0);
+  g_assert_cmpint (g_mkdir (gitignore_path, 0700), ==, 0);
+  {
+    g_autoptr(TtsSecretsFile) file = secrets_file_for (fixture->dir);
+
+    g_assert_true (save_values (file, NULL));
+    g_assert_true (tts_secrets_file_get_git_may_add (file));
+  }
+  g_assert_cmpint (g_rmdir (gitignore_path), ==, 0);
+  g_assert_cmpint (g_unlink (target), ==, 0);
+  g_assert_cmpint (g_rmdir (elsewhere), ==, 0);
+}
+
 static void
 test_gitignore_not_a_repository (Fixture       *fixture,
                                  gconstpointer  data)
@@ -1813,6 +1862,7 @@ main (int   argc,
   add_test ("/secrets-file/read-only-folder", test_read_only_folder);
   add_test ("/secrets-file/write-fails", test_write_fails);
   add_test ("/secrets-file/gitignore/added-once", test_gitignore_added_once);
+  add_test ("/secrets-file/gitignore/not-updated-told", test_gitignore_not_updated_told);
   add_test ("/secrets-file/gitignore/kept", test_gitignore_kept);
   add_test ("/secrets-file/gitignore/subfolder", test_gitignore_subfolder);
   add_test ("/secrets-file/gitignore/not-a-repository", test_gitignore_not_a_repository);

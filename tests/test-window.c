@@ -11,6 +11,8 @@
 #include <gdk/x11/gdkx.h>
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "tts-done-page-private.h"
 #include "tts-dotenv.h"
@@ -136,10 +138,47 @@ test_refresh_token (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (contents, "# my settings\nOTHER=1\n"));
   g_assert_true (g_file_get_contents (backup_path, &backup, NULL, NULL));
   g_assert_cmpstr (backup, ==, old);
-  /* The done page says so. */
+  /* The done page says so, and has no word about git. */
   g_assert_true (tts_flow_get_backup_made (fixture->flow));
+  {
+    g_autofree char *shown = tts_test_visible_text (GTK_WIDGET (tts_window_get_done_page (fixture->window)));
+
+    g_assert_nonnull (strstr (shown, "Previous version kept"));
+    g_assert_null (strstr (shown, "Git"));
+  }
   /* No code and no login were needed. */
   g_assert_cmpuint (tts_fake_tastytrade_get_codes_issued (fixture->fake), ==, 0);
+}
+
+/* A folder in a git repository whose .gitignore is a link: it is never written through, and
+ * the done page says that git may take .secrets in. */
+static void
+test_gitignore_link_told (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *grant = tts_fake_tastytrade_create_grant (fixture->fake, TTS_TEST_CLIENT_ID);
+  g_autofree char *dot_git = g_build_filename (fixture->folder_path, ".git", NULL);
+  g_autofree char *link = g_build_filename (fixture->folder_path, ".gitignore", NULL);
+  g_autofree char *elsewhere = g_build_filename (fixture->folder_path, "shared", NULL);
+  g_autofree char *target = g_build_filename (elsewhere, "ignore", NULL);
+  g_autofree char *shown = NULL;
+  g_autofree char *kept = NULL;
+
+  g_assert_cmpint (g_mkdir (dot_git, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (elsewhere, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (target, "build/\n", -1, NULL));
+  g_assert_cmpint (symlink (target, link), ==, 0);
+
+  tts_test_window_fill_credentials (fixture, TRUE, grant);
+  tts_test_window_activate_primary (fixture);
+  tts_test_window_assert_flow_done (fixture);
+  tts_test_window_assert_secrets_saved (fixture);
+
+  shown = tts_test_visible_text (GTK_WIDGET (tts_window_get_done_page (fixture->window)));
+  g_assert_nonnull (strstr (shown, "Not Hidden from Git"));
+  g_assert_nonnull (strstr (shown, "add .secrets to the repository"));
+  g_assert_true (g_file_get_contents (target, &kept, NULL, NULL));
+  g_assert_cmpstr (kept, ==, "build/\n");
 }
 
 static void
@@ -996,6 +1035,7 @@ main (int   argc,
   ADD ("sign-in", test_sign_in);
   ADD ("sign-in-port-taken", test_sign_in_port_taken);
   ADD ("refresh-token", test_refresh_token);
+  ADD ("gitignore-link-told", test_gitignore_link_told);
   ADD ("revoked-token-writes-nothing", test_revoked_token_writes_nothing);
   ADD ("cancel-frees-port", test_cancel_frees_port);
   ADD ("window-size-remembered", test_window_size_remembered);

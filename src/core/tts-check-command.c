@@ -161,6 +161,15 @@ print_success (TtsSetupCheck *check)
         /* Translators: %s is a file */
         g_print (_("tastytrade handed out a new refresh token; it was saved in %s."), name);
       g_print ("\n");
+      if (tts_secrets_file_get_git_may_add (file))
+        {
+          /* Translators: %s is a file */
+          g_print (_("Its folder is in a git repository whose .gitignore is a link or cannot be "
+                     "changed: add %s and its backup to the .gitignore yourself, or git may "
+                     "share them."),
+                   name);
+          g_print ("\n");
+        }
     }
 }
 

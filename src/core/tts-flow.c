@@ -53,6 +53,7 @@ struct _TtsFlow
   GListStore        *accounts;
   GFile             *secrets_file;
   gboolean           backup_made;
+  gboolean           git_may_add;
 
   /* What a save writes; fixed for the length of an attempt. */
   TtsKeySet          key_set;
@@ -140,6 +141,7 @@ reset (TtsFlow *self)
   g_clear_error (&self->error);
   g_list_store_remove_all (self->accounts);
   self->backup_made = FALSE;
+  self->git_may_add = FALSE;
 
   if (had_request)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTHORIZE_URI]);
@@ -510,6 +512,7 @@ save_cb (GObject      *object,
       return;
     }
   self->backup_made = tts_secrets_file_get_backup_made (TTS_SECRETS_FILE (object));
+  self->git_may_add = tts_secrets_file_get_git_may_add (TTS_SECRETS_FILE (object));
 
   /* The secrets are now in the file; keep only what the done page shows. */
   g_clear_pointer (&self->client_secret, tts_wipe_free);
@@ -820,8 +823,14 @@ tts_flow_handle_navigation (TtsFlow    *self,
       break;
 
     case TTS_REDIRECT_REJECTED:
-      /* This is the user's own view, so a bad answer ends the attempt visibly. */
-      fail (self, error);
+      /* WebKitGTK does not say which frame navigates: a frame of another site on the
+       * sign-in page can send its own answer here. Only one carrying our state may end the
+       * attempt (tastytrade's refusal, or a broken answer); the rest is ignored, as the
+       * listener ignores it. */
+      if (g_error_matches (error, TTS_ERROR, TTS_ERROR_STATE_MISMATCH))
+        g_debug ("Ignored a navigation to the redirect URI: %s", error->message);
+      else
+        fail (self, error);
       break;
 
     case TTS_REDIRECT_NOT_OURS:
@@ -917,4 +926,12 @@ tts_flow_get_backup_made (TtsFlow *self)
   g_return_val_if_fail (TTS_IS_FLOW (self), FALSE);
 
   return self->backup_made;
+}
+
+gboolean
+tts_flow_get_git_may_add (TtsFlow *self)
+{
+  g_return_val_if_fail (TTS_IS_FLOW (self), FALSE);
+
+  return self->git_may_add;
 }

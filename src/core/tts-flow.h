@@ -64,9 +64,12 @@ gboolean         tts_flow_begin_with_refresh_token (TtsFlow        *self,
                                                     GFile          *folder,
                                                     GError        **error);
 const char      *tts_flow_get_authorize_uri       (TtsFlow         *self);
-/* For the embedded view's decide-policy: TRUE when the view must not load @uri because it
- * is the redirect and the flow took it (or it must not leave this program). The view never
- * loads the redirect URI, even when the listener holds the port. */
+/* For the embedded view's decide-policy: TRUE when @uri is the redirect URI, which the view
+ * never loads (even when the listener holds the port). While AUTHORIZING, only an answer
+ * with this attempt's state counts: its code starts the exchange, its error (access_denied
+ * and the like) fails the attempt. Any other (another state, none, a malformed query) is
+ * ignored and the wait goes on, as on the listener: WebKitGTK does not say which frame
+ * navigates, and any frame of the sign-in page can make such a navigation. */
 gboolean         tts_flow_handle_navigation       (TtsFlow         *self,
                                                    const char      *uri);
 /* Whether the listener alone owns the redirect port. The embedded view takes the redirect
@@ -105,6 +108,8 @@ GListModel      *tts_flow_get_accounts            (TtsFlow         *self);
 const char      *tts_flow_get_refresh_token       (TtsFlow         *self);
 GFile           *tts_flow_get_secrets_file        (TtsFlow         *self);
 gboolean         tts_flow_get_backup_made         (TtsFlow         *self);
+/* See tts_secrets_file_get_git_may_add(). */
+gboolean         tts_flow_get_git_may_add         (TtsFlow         *self);
 
 /* Seams for tests: timeouts and retry delays of the token client. */
 void             tts_flow_set_network_timeouts    (TtsFlow         *self,

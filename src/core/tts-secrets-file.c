@@ -40,6 +40,7 @@ struct _TtsSecretsFile
   gboolean  sandbox;
   /* Written by the saving thread, read once its task has returned. */
   gboolean backup_made;
+  gboolean git_may_add;
 
   /* Test seams (tts-secrets-file-private.h); unset in the program. */
   TtsSecretsFileStep     fault_step;
@@ -272,6 +273,14 @@ tts_secrets_file_get_backup_made (TtsSecretsFile *self)
   g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), FALSE);
 
   return self->backup_made;
+}
+
+gboolean
+tts_secrets_file_get_git_may_add (TtsSecretsFile *self)
+{
+  g_return_val_if_fail (TTS_IS_SECRETS_FILE (self), FALSE);
+
+  return self->git_may_add;
 }
 
 void
@@ -751,8 +760,10 @@ read_gitignore (int          dirfd,
   return TRUE;
 }
 
-/* Best effort after the save: the user is told about the saved file either way. */
-static void
+/* Best effort after the save: the user is told about the saved file either way. FALSE when
+ * the folder is in a work tree and its .gitignore could not be read or added to, so git
+ * may take .secrets in. */
+static gboolean
 update_gitignore (TtsSecretsFile *self,
                   int             dirfd,
                   const char     *folder_path)
@@ -761,16 +772,17 @@ update_gitignore (TtsSecretsFile *self,
   g_autoptr(GByteArray) contents = NULL;
   g_autoptr(GString) addition = g_string_new (NULL);
   const char *eol;
+  gboolean written;
   int fd;
 
   if (!in_git_work_tree (folder_path))
-    return;
+    return TRUE;
 
   if (!read_gitignore (dirfd, &contents))
     {
       g_debug ("Not updating %s in %s: it is not a regular file or cannot be read",
                GITIGNORE_NAME, folder_path);
-      return;
+      return FALSE;
     }
 
   eol = "\n";
@@ -782,7 +794,7 @@ update_gitignore (TtsSecretsFile *self,
       g_string_append_printf (addition, "%s%s", names[i], eol);
 
   if (addition->len == 0)
-    return;
+    return TRUE;
 
   if (contents->len > 0 && contents->data[contents->len - 1] != '\n')
     g_string_prepend (addition, eol);
@@ -792,13 +804,15 @@ update_gitignore (TtsSecretsFile *self,
   if (fd < 0)
     {
       g_debug ("Could not open %s in %s: %s", GITIGNORE_NAME, folder_path, g_strerror (errno));
-      return;
+      return FALSE;
     }
 
-  if (!write_all (fd, addition->str, addition->len))
+  written = write_all (fd, addition->str, addition->len);
+  if (!written)
     g_debug ("Could not write %s in %s: %s", GITIGNORE_NAME, folder_path, g_strerror (errno));
 
   close (fd);
+  return written;
 }
 
 static gboolean
@@ -855,6 +869,7 @@ tts_secrets_file_save (TtsSecretsFile  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   self->backup_made = FALSE;
+  self->git_may_add = FALSE;
   folder_path = g_file_get_path (self->folder);
   if (folder_path == NULL)
     {
@@ -1002,7 +1017,7 @@ tts_secrets_file_save (TtsSecretsFile  *self,
   else
     step_done (self, TTS_SECRETS_FILE_STEP_FSYNC_FOLDER, folder_path, NULL);
 
-  update_gitignore (self, dirfd, folder_path);
+  self->git_may_add = !update_gitignore (self, dirfd, folder_path);
 
   ok = TRUE;
   self->backup_made = backup_made;

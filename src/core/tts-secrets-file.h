@@ -36,6 +36,10 @@ GFile          *tts_secrets_file_get_backup_file  (TtsSecretsFile  *self);
 /* Whether the last save succeeded and kept the previous content as .secrets.backup.
  * FALSE after a failed save. */
 gboolean        tts_secrets_file_get_backup_made  (TtsSecretsFile  *self);
+/* After a save in a git work tree: TRUE when its .gitignore was not read or added to (a
+ * link, which is never written through, a folder, no permission), so git may take the
+ * file in. */
+gboolean        tts_secrets_file_get_git_may_add  (TtsSecretsFile  *self);
 
 /* The names a save writes (default TTS_KEY_SET_FETCHER). Set before a save starts. */
 void            tts_secrets_file_set_key_set      (TtsSecretsFile  *self,

@@ -18,6 +18,7 @@ struct _TtsDonePage
 
   AdwActionRow        *file_row;
   AdwActionRow        *backup_row;
+  AdwActionRow        *git_row;
   AdwPreferencesGroup *accounts_group;
   AdwActionRow        *no_accounts_row;
   AdwActionRow        *token_row;
@@ -236,6 +237,7 @@ tts_done_page_class_init (TtsDonePageClass *klass)
                                                "/io/github/tastytrade_setup/TastytradeSetup/tts-done-page.ui");
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, file_row);
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, backup_row);
+  gtk_widget_class_bind_template_child (widget_class, TtsDonePage, git_row);
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, accounts_group);
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, no_accounts_row);
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, token_row);
@@ -268,6 +270,30 @@ tts_done_page_init (TtsDonePage *self)
   update_token_row (self);
 }
 
+/* The folder is in a git repository whose .gitignore was not changed (a link, which is never
+ * written through): the file could end up in the repository, and only the user can say
+ * where the real .gitignore is. */
+static void
+show_git_warning (TtsDonePage *self,
+                  TtsFlow     *flow,
+                  const char  *name,
+                  const char  *backup_name)
+{
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->git_row), tts_flow_get_git_may_add (flow));
+  if (!tts_flow_get_git_may_add (flow))
+    return;
+
+  /* Translators: each %s is a file name: the first two the saved file (.secrets), the last
+   * its backup (.secrets.backup) */
+  text = g_strdup_printf (_("This folder is in a git repository, but its .gitignore is a link "
+                            "or cannot be changed, so git may still add %s to the repository "
+                            "and share it. Add %s and %s to the .gitignore yourself."),
+                          name, name, backup_name);
+  adw_action_row_set_subtitle (self->git_row, text);
+}
+
 void
 tts_done_page_show_result (TtsDonePage *self,
                            TtsFlow     *flow)
@@ -290,6 +316,7 @@ tts_done_page_show_result (TtsDonePage *self,
   name = file != NULL ? g_file_get_basename (file) : g_strdup (tts_flow_get_file_name (flow));
   backup_name = g_strconcat (name, ".backup", NULL);
   adw_action_row_set_subtitle (self->backup_row, backup_name);
+  show_git_warning (self, flow, name, backup_name);
   show_usage (self, flow, name);
 
   g_free (self->manage_uri);
