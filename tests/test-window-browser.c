@@ -365,8 +365,8 @@ test_copy_link_and_paste (Fixture       *fixture,
 
   /* Junk: said under the field; the sign-in still waits. */
   paste (fixture, "this is not it", FALSE);
-  assert_paste_refused (fixture, "This is not the address your browser ended on, nor a code from "
-                                 "it. Copy the whole address from the browser’s address bar.");
+  assert_paste_refused (fixture, "This is not the address your browser ended on. Copy the whole "
+                                 "address from the browser’s address bar.");
   /* Typing again takes the complaint away. */
   gtk_editable_set_text (entry, "http://localhost");
   g_assert_null (tts_signin_page_get_paste_error (page));
@@ -379,6 +379,18 @@ test_copy_link_and_paste (Fixture       *fixture,
   paste (fixture, wrong_state, TRUE);
   assert_paste_refused (fixture, "The sign-in answer did not belong to this sign-in.");
   g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 0);
+
+  /* This attempt's own code, but alone: nothing shows it is not someone else's. */
+  {
+    g_autoptr(GUri) uri = g_uri_parse (location, G_URI_FLAGS_ENCODED_QUERY, NULL);
+    g_autoptr(GHashTable) params = g_uri_parse_params (g_uri_get_query (uri), -1, "&",
+                                                       G_URI_PARAMS_NONE, NULL);
+
+    paste (fixture, g_hash_table_lookup (params, "code"), TRUE);
+    assert_paste_refused (fixture, "This code comes without the sign-in’s state, so nothing "
+                                   "shows that it is from this sign-in. Copy the whole address "
+                                   "from the browser’s address bar.");
+  }
 
   /* The whole address, with Enter: the same attempt goes on to the end. */
   paste (fixture, location, TRUE);

@@ -181,6 +181,7 @@ tts_auth_request_is_redirect (TtsAuthRequest *self,
                               const char     *uri)
 {
   g_autoptr(GUri) parsed = NULL;
+  g_autofree char *base = NULL;
   const char *path;
 
   g_return_val_if_fail (TTS_IS_AUTH_REQUEST (self), FALSE);
@@ -189,8 +190,11 @@ tts_auth_request_is_redirect (TtsAuthRequest *self,
     return FALSE;
 
   /* Compare parsed parts: "http://localhost:8000.evil.example/" has a prefix in common
-   * with the redirect URI but is another host. */
-  parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+   * with the redirect URI but is another host. Only what comes before the query (scheme,
+   * host, port, path): g_uri_parse() refuses a query of bad percent-encoding, and the view
+   * must block such an address too. */
+  base = g_strndup (uri, strcspn (uri, "?#"));
+  parsed = g_uri_parse (base, G_URI_FLAGS_NONE, NULL);
   if (parsed == NULL || g_uri_get_host (parsed) == NULL)
     return FALSE;
 
@@ -357,6 +361,24 @@ tts_auth_request_parse_query (TtsAuthRequest  *self,
   return parse_params (self, query, TRUE, code, error);
 }
 
+static gboolean
+query_has (const char *query,
+           const char *wanted)
+{
+  GUriParamsIter iter;
+  char *name = NULL;
+  gboolean found = FALSE;
+
+  g_uri_params_iter_init (&iter, query, -1, "&", G_URI_PARAMS_WWW_FORM);
+  while (!found && g_uri_params_iter_next (&iter, &name, NULL, NULL))
+    {
+      found = g_strcmp0 (name, wanted) == 0;
+      g_clear_pointer (&name, g_free);
+    }
+
+  return found;
+}
+
 /* What a code can look like: printable ASCII without spaces or URL delimiters. */
 static gboolean
 looks_like_code (const char *text)
@@ -397,13 +419,26 @@ tts_auth_request_parse_pasted (TtsAuthRequest  *self,
   else if (strchr (trimmed, '=') != NULL && strstr (trimmed, "://") == NULL)
     query = trimmed;
 
-  if (query != NULL)
+  if (query != NULL && (fragment = strchr (query, '#')) != NULL)
+    *fragment = '\0';
+
+  /* A code without our state may be anyone's: a user talked into pasting someone else's
+   * would save a token to that person's account. */
+  if ((query == NULL && looks_like_code (trimmed)) ||
+      (query != NULL && query_has (query, "code") && !query_has (query, "state")))
+    {
+      g_set_error_literal (error, TTS_ERROR, TTS_ERROR_INVALID_INPUT,
+                           _("This code comes without the sign-in’s state, so nothing shows "
+                             "that it is from this sign-in. Copy the whole address from the "
+                             "browser’s address bar."));
+      return TTS_REDIRECT_REJECTED;
+    }
+
+  if (query != NULL && query_has (query, "state"))
     {
       TtsRedirectResult result;
 
-      if ((fragment = strchr (query, '#')) != NULL)
-        *fragment = '\0';
-      result = parse_params (self, query, FALSE, code, &local_error);
+      result = parse_params (self, query, TRUE, code, &local_error);
       /* A query without a code is junk like any other. */
       if (result == TTS_REDIRECT_CODE)
         return result;
@@ -413,19 +448,14 @@ tts_auth_request_parse_pasted (TtsAuthRequest  *self,
           return result;
         }
     }
-  else if (looks_like_code (trimmed))
-    {
-      *code = g_steal_pointer (&trimmed);
-      return TTS_REDIRECT_CODE;
-    }
 
   if (trimmed[0] == '\0')
     g_set_error_literal (error, TTS_ERROR, TTS_ERROR_INVALID_INPUT,
-                         _("Paste the address your browser ended on, or the code from it."));
+                         _("Paste the address your browser ended on."));
   else
     g_set_error_literal (error, TTS_ERROR, TTS_ERROR_INVALID_INPUT,
-                         _("This is not the address your browser ended on, nor a code from it. "
-                           "Copy the whole address from the browser’s address bar."));
+                         _("This is not the address your browser ended on. Copy the whole "
+                           "address from the browser’s address bar."));
 
   return TTS_REDIRECT_REJECTED;
 }
@@ -443,6 +473,8 @@ tts_auth_request_parse_redirect (TtsAuthRequest  *self,
   if (!tts_auth_request_is_redirect (self, uri))
     return TTS_REDIRECT_NOT_OURS;
 
+  /* Not valid percent-encoding: read as an answer without a state. */
   parsed = g_uri_parse (uri, G_URI_FLAGS_ENCODED_QUERY, NULL);
-  return tts_auth_request_parse_query (self, g_uri_get_query (parsed), code, error);
+  return tts_auth_request_parse_query (self, parsed != NULL ? g_uri_get_query (parsed) : NULL,
+                                       code, error);
 }

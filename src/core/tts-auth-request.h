@@ -57,8 +57,9 @@ TtsRedirectResult  tts_auth_request_parse_redirect  (TtsAuthRequest  *self,
 
 /* @n_bytes random bytes from the kernel's generator as unpadded base64url. */
 /* What the user pasted from a browser: the whole address it ended on
- * (http://localhost:8000/?code=…&state=…), its query, or the bare code. A state, when
- * present, must be ours (TTS_ERROR_STATE_MISMATCH); an error in it is reported as from a
+ * (http://localhost:8000/?code=…&state=…) or its query. The state must be ours
+ * (TTS_ERROR_STATE_MISMATCH); a code without any state, bare or in an address, is
+ * TTS_ERROR_INVALID_INPUT: it may be anyone's. An error in it is reported as from a
  * redirect; anything else is TTS_ERROR_INVALID_INPUT. Never TTS_REDIRECT_NOT_OURS. */
 TtsRedirectResult  tts_auth_request_parse_pasted    (TtsAuthRequest  *self,
                                                      const char      *text,

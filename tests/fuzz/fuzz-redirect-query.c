@@ -125,8 +125,8 @@ parse_redirect (const char *uri,
   g_assert_true ((result == TTS_REDIRECT_NOT_OURS) == !tts_auth_request_is_redirect (request, uri));
 }
 
-/* What a user pastes may lack the state (a bare code): it can give a code without it, but
- * never answers "not ours", and a code it gives is one line of visible text. */
+/* What a user pastes gives a code only beside our state (a bare code may be anyone's), never
+ * answers "not ours", and a code it gives is one line of visible text. */
 static void
 parse_pasted (const char *text)
 {
@@ -141,6 +141,14 @@ parse_pasted (const char *text)
       g_assert_nonnull (code);
       g_assert_cmpstr (code, !=, "");
       g_assert_true (g_utf8_validate (code, -1, NULL));
+      {
+        /* The state may come percent-encoded. */
+        g_autofree char *unescaped = g_uri_unescape_string (text, NULL);
+        const char *state = tts_auth_request_get_state (get_request ());
+
+        g_assert_true (strstr (text, state) != NULL ||
+                       (unescaped != NULL && strstr (unescaped, state) != NULL));
+      }
       return;
     }
 
