@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench.py BUILD_DIR [RUNS] [-v]: the real program against baselines, in one table.
+"""bench.py BUILD_DIR [RUNS] [-v] [--flood]: the real program against baselines, in one table.
 
 Run under a display and a session bus (build-aux/dev.sh bench and the meson bench suite do).
 Every moment comes from the programs' own debug lines and the fake service's TIMING lines,
@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -209,6 +210,43 @@ def idle_wakeups(pid):
     return rates
 
 
+FLOOD_BYTES = 300 * 1024 * 1024
+
+
+def flood(pid):
+    """A 300 MB POST to the redirect listener while the program waits, sent whole whatever
+    the answer, as an attacker would; then a GET must still be answered. Its figures."""
+    before = vm_hwm(pid)
+    start = time.monotonic()
+    answered, sent, status = None, 0, b""
+    chunk = b"x" * (1024 * 1024)
+    with socket.create_connection(("127.0.0.1", 8000), timeout=STEP_TIMEOUT) as s:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"
+                  b"Content-Length: %d\r\n\r\n" % FLOOD_BYTES)
+        s.setblocking(False)
+        try:
+            while sent < FLOOD_BYTES:
+                try:
+                    data = s.recv(4096)
+                    if data and answered is None:
+                        answered, status = sent, data.split(b"\r\n", 1)[0]
+                except BlockingIOError:
+                    pass
+                try:
+                    sent += s.send(chunk[:FLOOD_BYTES - sent])
+                except BlockingIOError:
+                    time.sleep(0.001)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    elapsed = time.monotonic() - start
+    with socket.create_connection(("127.0.0.1", 8000), timeout=STEP_TIMEOUT) as s:
+        s.sendall(b"GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n")
+        after_get = s.recv(4096).split(b"\r\n", 1)[0]
+    return {"before": before, "after": vm_hwm(pid), "sent": sent, "answered_after": answered,
+            "status": status.decode(errors="replace"), "seconds": elapsed,
+            "then": after_get.decode(errors="replace")}
+
+
 class Fake:
     """The fake tastytrade, once for the whole bench, logging how long each answer took."""
 
@@ -263,7 +301,7 @@ class Bench:
         self.running.remove(watched)
         watched.stop()
 
-    def program(self, idle, blinking=False):
+    def program(self, idle, blinking=False, flooded=None):
         """One whole flow of the real program, by keyboard, in a fresh folder; its figures.
 
         Unless @blinking, the text caret does not blink (GTK's gtk-cursor-blink, which WebKit
@@ -279,9 +317,9 @@ class Bench:
                 env["XDG_CONFIG_HOME"] = config
             output = os.path.join(folder, "project")
             os.mkdir(output)
-            return self._flow(output, idle, env)
+            return self._flow(output, idle, env, flooded)
 
-    def _flow(self, folder, idle, env):
+    def _flow(self, folder, idle, env, flooded=None):
         spawned = now_us()
         app = self.start("the program", [
             os.path.join(self.build, "src", "tastytrade-setup"),
@@ -307,6 +345,8 @@ class Bench:
             figures["signin"] = max(0, loaded - action)
             if idle:
                 figures["idle"] = idle_wakeups(app.pid)
+            if flooded is not None:
+                flooded.update(flood(app.pid))
             xdotool("type", "demo")
             xdotool("key", "Tab")
             xdotool("type", "demo")
@@ -402,6 +442,8 @@ def main():
     parser.add_argument("build", help="the meson build folder")
     parser.add_argument("runs", type=int, nargs="?", default=10, help="runs of each (10)")
     parser.add_argument("-v", "--verbose", action="store_true", help="each run's figures")
+    parser.add_argument("--flood", action="store_true",
+                        help="instead: peak memory under a 300 MB POST to the listener")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("RUNS must be at least 1")
@@ -416,6 +458,8 @@ def main():
     try:
         bench.fake = Fake(build, bench.env)
         bench.running.append(bench.fake.watched)
+        if args.flood:
+            return report_flood(bench)
         # Warm the page cache once each, then alternate so drift hits all alike.
         bench.program(idle=False)
         bench.baseline_window()
@@ -443,6 +487,19 @@ def main():
         bench.stop_all()
 
     return report(ours, base, blinking, installed_size(build), args.runs)
+
+
+def report_flood(bench):
+    flooded = {}
+    bench.program(idle=False, flooded=flooded)
+    mib = 1024 * 1024
+    answered = flooded["answered_after"]
+    print(f"300 MB POST to the listener: {flooded['sent'] / mib:.0f} MiB sent in "
+          f"{flooded['seconds']:.2f} s, answer \"{flooded['status']}\" after "
+          f"{'(none)' if answered is None else f'{answered / mib:.0f} MiB'}; then a GET: "
+          f"\"{flooded['then']}\"; program VmHWM {flooded['before'] / 1024:.0f} MiB before, "
+          f"{flooded['after'] / 1024:.0f} MiB after; the sign-in then completed")
+    return 0 if flooded["after"] - flooded["before"] < 64 * 1024 else 1
 
 
 def report(ours, base, blinking, sizes, runs):

@@ -8,7 +8,8 @@
 #   build-aux/dev.sh fuzz         the parsers under libFuzzer (clang) for a bounded time each, in
 #                                 _build-fuzz; TTS_FUZZ_SECONDS=N sets the time (default 20)
 #   build-aux/dev.sh bench [RUNS] the real program timed against baselines, headless, by keyboard
-#                                 (docs/performance.md)
+#                                 (docs/performance.md); bench --flood: peak memory under a
+#                                 300 MB POST to the redirect listener
 #   build-aux/dev.sh screenshots  retake the AppStream screenshots in data/screenshots (as root;
 #                                 the look users get: build-aux/dev.sh current trixie screenshots)
 #   build-aux/dev.sh test-current [trixie|forky] [ARGS]
