@@ -14,6 +14,7 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -335,15 +336,33 @@ test_rejected (Fixture       *fixture,
   assert_nothing_escaped (fixture);
 }
 
+/* TAP owns stdout, where GLib writes debug lines: every message goes to stderr, which the
+ * capture takes as well. */
+static GLogWriterOutput
+log_to_stderr (GLogLevelFlags   level,
+               const GLogField *fields,
+               gsize            n_fields,
+               gpointer         user_data)
+{
+  g_autofree char *line = g_log_writer_format_fields (level, fields, n_fields, FALSE);
+
+  fprintf (stderr, "%s\n", line);
+  fflush (stderr);
+
+  return G_LOG_WRITER_HANDLED;
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  /* Full debug logging, also for the processes WebKit starts later; set before any thread
+   * starts. */
+  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  g_log_set_writer_func (log_to_stderr, NULL, NULL);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
-  /* Full debug logging, also for the processes WebKit starts later. */
   g_log_set_debug_enabled (TRUE);
-  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
 
 #define ADD(path, func) \
   g_test_add ("/secret-hygiene/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
