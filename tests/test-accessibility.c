@@ -981,7 +981,7 @@ test_sign_in_pages (Fixture       *fixture,
 {
   static const char * const paste_error[] = {
     "Address",
-    "This is not the address your browser ended on, nor a code from it. Copy the whole "
+    "This is not the address your browser ended on. Copy the whole "
     "address from the browser’s address bar.",
   };
   g_autofree char *client_id = NULL;
