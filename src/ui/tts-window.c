@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "tts-check-dialog.h"
@@ -15,12 +17,64 @@
 #include "tts-timing.h"
 #include "tts-window-private.h"
 
-#define STEPS 4
-
 /* The token is usually fetched, checked and saved sooner than this: the progress page then
  * never shows, rather than flash. On a desktop without a GPU, its frames would also hold up
  * that work, which shares this thread with the drawing. */
 #define PROGRESS_DELAY_MS 300
+
+/* The wizard, declared once: its pages in order (which the slide follows), the step each
+ * shows, what its primary action does, and what Back does. While the flow works, Back is
+ * Cancel on every page. Adding a page: a line here, its making in ensure_pages(), and its
+ * state in page_for_state() if the flow leads to it. */
+typedef enum
+{
+  PAGE_WELCOME,
+  PAGE_START,
+  PAGE_CREDENTIALS,
+  PAGE_SIGNIN,
+  PAGE_PROGRESS,
+  PAGE_DONE,
+  N_PAGES
+} PageId;
+
+typedef enum
+{
+  PRIMARY_NONE,
+  PRIMARY_NEXT,           /* to the next page */
+  PRIMARY_CHOOSE_SERVICE, /* the service chosen on the start page, then the next page */
+  PRIMARY_BEGIN,          /* starts the flow with the page's values */
+  PRIMARY_TRY_AGAIN,      /* a fresh attempt with the same values */
+  PRIMARY_CLOSE,
+} PrimaryAction;
+
+typedef enum
+{
+  BACK_NONE,
+  BACK_PREVIOUS,          /* to the page before */
+  BACK_CANCEL,            /* ends the attempt: the flow goes back to idle */
+} BackAction;
+
+#define STEPS 4
+
+static const struct
+{
+  guint         step;     /* "Step N of STEPS" in the header; 0: none */
+  PrimaryAction primary;
+  BackAction    back;
+} page_info[N_PAGES] = {
+  [PAGE_WELCOME]     = { 0, PRIMARY_NEXT, BACK_NONE },
+  [PAGE_START]       = { 1, PRIMARY_CHOOSE_SERVICE, BACK_PREVIOUS },
+  [PAGE_CREDENTIALS] = { 2, PRIMARY_BEGIN, BACK_PREVIOUS },
+  /* Signing in and its progress are one step. */
+  [PAGE_SIGNIN]      = { 3, PRIMARY_NONE, BACK_CANCEL },
+  [PAGE_PROGRESS]    = { 3, PRIMARY_TRY_AGAIN, BACK_CANCEL },
+  [PAGE_DONE]        = { 4, PRIMARY_CLOSE, BACK_NONE },
+};
+
+#define START_PAGE(self)       TTS_START_PAGE ((self)->pages[PAGE_START])
+#define CREDENTIALS_PAGE(self) TTS_CREDENTIALS_PAGE ((self)->pages[PAGE_CREDENTIALS])
+#define PROGRESS_PAGE(self)    TTS_PROGRESS_PAGE ((self)->pages[PAGE_PROGRESS])
+#define DONE_PAGE(self)        TTS_DONE_PAGE ((self)->pages[PAGE_DONE])
 
 struct _TtsWindow
 {
@@ -32,15 +86,11 @@ struct _TtsWindow
   GtkButton            *primary_button;
   GtkStack             *stack;
   TtsWelcomePage       *welcome_page;
-  /* The pages after the welcome page: NULL until ensure_pages(). */
-  TtsStartPage         *start_page;
-  TtsCredentialsPage   *credentials_page;
-  /* NULL until the sign-in module has loaded, after the first frame. */
-  TtsPage              *signin_page;
+  /* The stack's: only the welcome page is made before the first frame (ensure_pages()),
+   * and the sign-in page once its module has loaded. */
+  TtsPage              *pages[N_PAGES];
   GError               *signin_error;
   GCancellable         *cancellable;
-  TtsProgressPage      *progress_page;
-  TtsDonePage          *done_page;
   /* The open "Check It" dialog, for the tests. */
   TtsCheckDialog       *check_dialog;
 
@@ -49,7 +99,9 @@ struct _TtsWindow
 
   GSettings            *settings;
   TtsFlow              *flow;
-  TtsPage              *page;
+  PageId                current;   /* N_PAGES before the first */
+  /* Where the user went by Next and Back; the flow's state decides the rest. */
+  PageId                user_page;
   GSignalGroup         *page_signals;
 
   gboolean              sandbox;
@@ -74,35 +126,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* The wizard's order, which the slide follows: the sign-in page joins the stack last. */
-static guint
-page_order (TtsWindow *self,
-            TtsPage   *page)
-{
-  if (page == TTS_PAGE (self->welcome_page))
-    return 0;
-  if (page == TTS_PAGE (self->start_page))
-    return 1;
-  if (page == TTS_PAGE (self->credentials_page))
-    return 2;
-  if (page == TTS_PAGE (self->progress_page))
-    return 4;
-  if (page == TTS_PAGE (self->done_page))
-    return 5;
-  return 3;
-}
-
-/* The step shown in the header: signing in and its progress are one step; the welcome page
- * is none. */
-static guint
-page_step (TtsWindow *self,
-           TtsPage   *page)
-{
-  guint order = page_order (self, page);
-
-  return order >= 4 ? order - 1 : order;
-}
-
 static gboolean
 flow_is_busy (TtsWindow *self)
 {
@@ -126,20 +149,21 @@ flow_is_busy (TtsWindow *self)
 static void
 update_header (TtsWindow *self)
 {
-  const char *primary_label = tts_page_get_primary_label (self->page);
+  TtsPage *page = self->pages[self->current];
+  const char *primary_label = tts_page_get_primary_label (page);
   gboolean busy = flow_is_busy (self);
   g_autofree char *step = NULL;
 
-  adw_window_title_set_title (self->window_title, tts_page_get_title (self->page));
-  if (page_step (self, self->page) > 0)
+  adw_window_title_set_title (self->window_title, tts_page_get_title (page));
+  if (page_info[self->current].step > 0)
     /* Translators: the wizard's progress, e.g. “Step 2 of 4” */
-    step = g_strdup_printf (_("Step %u of %u"), page_step (self, self->page), STEPS);
+    step = g_strdup_printf (_("Step %u of %u"), page_info[self->current].step, STEPS);
   adw_window_title_set_subtitle (self->window_title, step);
 
   gtk_widget_set_visible (GTK_WIDGET (self->primary_button), primary_label != NULL);
-  if (tts_page_get_summary (self->page) != NULL)
+  if (tts_page_get_summary (page) != NULL)
     gtk_accessible_update_property (GTK_ACCESSIBLE (self->primary_button),
-                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tts_page_get_summary (self->page),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tts_page_get_summary (page),
                                     -1);
   else
     gtk_accessible_reset_property (GTK_ACCESSIBLE (self->primary_button), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
@@ -151,12 +175,10 @@ update_header (TtsWindow *self)
       gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->primary_button));
     }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.primary",
-                                 primary_label != NULL && tts_page_get_complete (self->page) &&
+                                 primary_label != NULL && tts_page_get_complete (page) &&
                                  !busy);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->back_button),
-                          self->page != TTS_PAGE (self->welcome_page) &&
-                          self->page != TTS_PAGE (self->done_page));
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button), page_info[self->current].back != BACK_NONE);
   gtk_button_set_label (self->back_button, busy ? _("_Cancel") : _("_Back"));
 }
 
@@ -164,31 +186,35 @@ update_header (TtsWindow *self)
 static void
 focus_page (TtsWindow *self)
 {
-  GtkWidget *target = tts_page_get_initial_focus (self->page);
+  GtkWidget *target = tts_page_get_initial_focus (self->pages[self->current]);
 
   if (target == NULL || !gtk_widget_is_sensitive (target) || !gtk_widget_get_visible (target))
     target = GTK_WIDGET (self->primary_button);
 
   if (!gtk_widget_grab_focus (target))
-    gtk_widget_child_focus (GTK_WIDGET (self->page), GTK_DIR_TAB_FORWARD);
+    gtk_widget_child_focus (GTK_WIDGET (self->pages[self->current]), GTK_DIR_TAB_FORWARD);
 }
 
 static void
 show_page (TtsWindow *self,
-           TtsPage   *page)
+           PageId     id)
 {
   GtkStackTransitionType transition = GTK_STACK_TRANSITION_TYPE_NONE;
+  TtsPage *page = self->pages[id];
+  gboolean first = self->current == N_PAGES;
+
+  g_assert (page != NULL);
 
   /* Progress follows the flow within moments: on a software-rendered desktop the frames of
    * a slide would hold up the exchange and the verification on this thread. */
-  if (self->page != NULL && page != TTS_PAGE (self->progress_page))
-    transition = page_order (self, page) >= page_order (self, self->page) ?
-                 GTK_STACK_TRANSITION_TYPE_SLIDE_LEFT : GTK_STACK_TRANSITION_TYPE_SLIDE_RIGHT;
+  if (!first && id != PAGE_PROGRESS)
+    transition = id >= self->current ? GTK_STACK_TRANSITION_TYPE_SLIDE_LEFT :
+                                       GTK_STACK_TRANSITION_TYPE_SLIDE_RIGHT;
 
-  if (page != self->page)
+  if (first || id != self->current)
     tts_timing_mark ("%s shown", G_OBJECT_TYPE_NAME (page));
   gtk_stack_set_transition_type (self->stack, transition);
-  self->page = page;
+  self->current = id;
   g_signal_group_set_target (self->page_signals, page);
   gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page));
   /* GTK 4.8 keeps the other pages in the accessible tree: screen readers must not read them. */
@@ -281,8 +307,10 @@ show_toast (TtsWindow  *self,
 
 static void
 add_page (TtsWindow *self,
+          PageId     id,
           gpointer   page)
 {
+  self->pages[id] = page;
   gtk_stack_add_child (self->stack, GTK_WIDGET (page));
   gtk_accessible_update_state (GTK_ACCESSIBLE (page),
                                GTK_ACCESSIBLE_STATE_HIDDEN, TRUE,
@@ -298,30 +326,26 @@ ensure_pages (TtsWindow *self)
   g_autofree char *custom_service = NULL;
 
   g_clear_handle_id (&self->pages_idle_id, g_source_remove);
-  if (self->start_page != NULL)
+  if (self->pages[PAGE_START] != NULL)
     return;
 
-  self->start_page = g_object_new (TTS_TYPE_START_PAGE, NULL);
-  self->credentials_page = g_object_new (TTS_TYPE_CREDENTIALS_PAGE, NULL);
-  self->progress_page = g_object_new (TTS_TYPE_PROGRESS_PAGE, NULL);
-  self->done_page = g_object_new (TTS_TYPE_DONE_PAGE, NULL);
-  add_page (self, self->start_page);
-  add_page (self, self->credentials_page);
-  add_page (self, self->progress_page);
-  add_page (self, self->done_page);
+  add_page (self, PAGE_START, g_object_new (TTS_TYPE_START_PAGE, NULL));
+  add_page (self, PAGE_CREDENTIALS, g_object_new (TTS_TYPE_CREDENTIALS_PAGE, NULL));
+  add_page (self, PAGE_PROGRESS, g_object_new (TTS_TYPE_PROGRESS_PAGE, NULL));
+  add_page (self, PAGE_DONE, g_object_new (TTS_TYPE_DONE_PAGE, NULL));
 
   if (tts_environment_is_custom (environment))
     custom_service = g_strdup_printf ("%s · %s", tts_environment_get_auth_uri (environment),
                                       tts_environment_get_api_uri (environment));
-  tts_start_page_set_service (self->start_page,
+  tts_start_page_set_service (START_PAGE (self),
                               tts_environment_get_redirect_uri (environment),
                               tts_environment_get_manage_uri (environment),
                               custom_service);
-  tts_start_page_set_environment_kind (self->start_page, tts_environment_get_kind (environment));
+  tts_start_page_set_environment_kind (START_PAGE (self), tts_environment_get_kind (environment));
 
   if (self->initial_folder != NULL)
     {
-      tts_credentials_page_set_folder (self->credentials_page, self->initial_folder);
+      tts_credentials_page_set_folder (CREDENTIALS_PAGE (self), self->initial_folder);
     }
   else if (self->settings != NULL)
     {
@@ -331,7 +355,7 @@ ensure_pages (TtsWindow *self)
         {
           g_autoptr(GFile) folder = g_file_new_for_path (last);
 
-          tts_credentials_page_set_folder (self->credentials_page, folder);
+          tts_credentials_page_set_folder (CREDENTIALS_PAGE (self), folder);
         }
     }
 
@@ -341,10 +365,10 @@ ensure_pages (TtsWindow *self)
       int key_set = g_settings_get_enum (self->settings, "key-set");
 
       if (key_set >= 0 && key_set < TTS_KEY_SET_N_SETS)
-        tts_credentials_page_set_key_set (self->credentials_page, key_set);
+        tts_credentials_page_set_key_set (CREDENTIALS_PAGE (self), key_set);
       /* A name edited by hand into something unusable is forgotten, not refused. */
       if (tts_secrets_file_name_is_valid (file_name, NULL))
-        tts_credentials_page_set_file_name (self->credentials_page, file_name);
+        tts_credentials_page_set_file_name (CREDENTIALS_PAGE (self), file_name);
     }
 }
 
@@ -362,12 +386,12 @@ pages_idle_cb (gpointer user_data)
 static void
 remember_file_format (TtsWindow *self)
 {
-  const char *file_name = tts_credentials_page_get_file_name (self->credentials_page);
+  const char *file_name = tts_credentials_page_get_file_name (CREDENTIALS_PAGE (self));
 
   if (self->settings == NULL)
     return;
 
-  g_settings_set_enum (self->settings, "key-set", tts_credentials_page_get_key_set (self->credentials_page));
+  g_settings_set_enum (self->settings, "key-set", tts_credentials_page_get_key_set (CREDENTIALS_PAGE (self)));
   g_settings_set_string (self->settings, "file-name",
                          g_strcmp0 (file_name, TTS_SECRETS_FILE_NAME) == 0 ? "" : file_name);
 }
@@ -375,7 +399,7 @@ remember_file_format (TtsWindow *self)
 static void
 begin_flow (TtsWindow *self)
 {
-  TtsCredentialsPage *page = self->credentials_page;
+  TtsCredentialsPage *page = CREDENTIALS_PAGE (self);
   g_autoptr(GError) error = NULL;
   gboolean started;
 
@@ -412,6 +436,38 @@ begin_flow (TtsWindow *self)
     show_toast (self, error->message);
 }
 
+/* The user's own step: Next and Back among the pages before the flow starts. */
+static void
+go_to (TtsWindow *self,
+       PageId     id)
+{
+  self->user_page = id;
+  show_page (self, id);
+}
+
+/* The service the start page chose: the flow's from now on. */
+static gboolean
+choose_service (TtsWindow *self)
+{
+  TtsEnvironmentKind kind = tts_start_page_get_environment_kind (START_PAGE (self));
+  g_autoptr(TtsEnvironment) environment = NULL;
+  g_autoptr(GError) error = NULL;
+
+  environment = create_environment (self, kind, &error);
+  if (environment == NULL)
+    {
+      show_toast (self, error->message);
+      return FALSE;
+    }
+
+  tts_flow_set_environment (self->flow, environment);
+  if (self->settings != NULL)
+    g_settings_set_enum (self->settings, "environment", kind);
+  tts_credentials_page_set_use_refresh_token (CREDENTIALS_PAGE (self),
+                                              tts_start_page_get_use_refresh_token (START_PAGE (self)));
+  return TRUE;
+}
+
 static void
 primary_action_cb (GtkWidget  *widget,
                    const char *action_name,
@@ -419,46 +475,35 @@ primary_action_cb (GtkWidget  *widget,
 {
   TtsWindow *self = TTS_WINDOW (widget);
 
-  tts_timing_mark ("primary action on %s", G_OBJECT_TYPE_NAME (self->page));
+  tts_timing_mark ("primary action on %s", G_OBJECT_TYPE_NAME (self->pages[self->current]));
 
-  if (self->page == TTS_PAGE (self->welcome_page))
+  switch (page_info[self->current].primary)
     {
+    case PRIMARY_NEXT:
       ensure_pages (self);
-      show_page (self, TTS_PAGE (self->start_page));
-    }
-  else if (self->page == TTS_PAGE (self->start_page))
-    {
-      TtsEnvironmentKind kind = tts_start_page_get_environment_kind (self->start_page);
-      g_autoptr(TtsEnvironment) environment = NULL;
-      g_autoptr(GError) error = NULL;
+      go_to (self, self->current + 1);
+      break;
 
-      environment = create_environment (self, kind, &error);
-      if (environment == NULL)
-        {
-          show_toast (self, error->message);
-          return;
-        }
+    case PRIMARY_CHOOSE_SERVICE:
+      if (choose_service (self))
+        go_to (self, self->current + 1);
+      break;
 
-      tts_flow_set_environment (self->flow, environment);
-      if (self->settings != NULL)
-        g_settings_set_enum (self->settings, "environment", kind);
-      tts_credentials_page_set_use_refresh_token (self->credentials_page,
-                                                  tts_start_page_get_use_refresh_token (self->start_page));
-      show_page (self, TTS_PAGE (self->credentials_page));
-    }
-  else if (self->page == TTS_PAGE (self->credentials_page))
-    {
-      begin_flow (self);
-    }
-  else if (self->page == TTS_PAGE (self->progress_page))
-    {
-      /* Try Again: the same values, a fresh attempt. */
+    case PRIMARY_TRY_AGAIN:
       tts_flow_cancel (self->flow);
+      G_GNUC_FALLTHROUGH;
+    case PRIMARY_BEGIN:
+      /* The flow's state shows the next page. */
       begin_flow (self);
-    }
-  else if (self->page == TTS_PAGE (self->done_page))
-    {
+      break;
+
+    case PRIMARY_CLOSE:
       gtk_window_close (GTK_WINDOW (self));
+      break;
+
+    case PRIMARY_NONE:
+    default:
+      break;
     }
 }
 
@@ -470,21 +515,11 @@ back_action_cb (GtkWidget  *widget,
   TtsWindow *self = TTS_WINDOW (widget);
 
   /* The credentials stay in view while the sign-in page loads: Cancel there too. */
-  if (flow_is_busy (self) ||
-      self->page == self->signin_page ||
-      self->page == TTS_PAGE (self->progress_page))
-    {
-      /* Cancel: stops the work and frees the port; the fields keep their values. */
-      tts_flow_cancel (self->flow);
-    }
-  else if (self->page == TTS_PAGE (self->credentials_page))
-    {
-      show_page (self, TTS_PAGE (self->start_page));
-    }
-  else if (self->page == TTS_PAGE (self->start_page))
-    {
-      show_page (self, TTS_PAGE (self->welcome_page));
-    }
+  if (flow_is_busy (self) || page_info[self->current].back == BACK_CANCEL)
+    /* Stops the work and frees the port; the fields keep their values. */
+    tts_flow_cancel (self->flow);
+  else if (page_info[self->current].back == BACK_PREVIOUS)
+    go_to (self, self->current - 1);
 }
 
 /* "Check It" on the credentials page: the file the folder has now, under the name chosen. */
@@ -494,8 +529,8 @@ check_existing_action_cb (GtkWidget  *widget,
                           GVariant   *parameter)
 {
   TtsWindow *self = TTS_WINDOW (widget);
-  GFile *folder = tts_credentials_page_get_folder (self->credentials_page);
-  const char *file_name = tts_credentials_page_get_file_name (self->credentials_page);
+  GFile *folder = tts_credentials_page_get_folder (CREDENTIALS_PAGE (self));
+  const char *file_name = tts_credentials_page_get_file_name (CREDENTIALS_PAGE (self));
   TtsEnvironment *environment = tts_flow_get_environment (self->flow);
   TtsCheckDialog *dialog;
 
@@ -520,11 +555,38 @@ show_toast_action_cb (GtkWidget  *widget,
 static void
 remember_folder (TtsWindow *self)
 {
-  GFile *folder = tts_credentials_page_get_folder (self->credentials_page);
+  GFile *folder = tts_credentials_page_get_folder (CREDENTIALS_PAGE (self));
   g_autofree char *path = folder != NULL ? g_file_get_path (folder) : NULL;
 
   if (self->settings != NULL && path != NULL)
     g_settings_set_string (self->settings, "last-folder", path);
+}
+
+/* The page for the flow's state: it decides while it runs and when it has ended; before
+ * that (idle), the user's own step does. */
+static PageId
+page_for_state (TtsWindow *self)
+{
+  switch (tts_flow_get_state (self->flow))
+    {
+    case TTS_FLOW_STATE_AUTHORIZING:
+      /* The page follows the flow and loads the authorization page itself. Until its module
+       * has loaded (a moment after the window showed) the credentials stay in view. */
+      return self->pages[PAGE_SIGNIN] != NULL ? PAGE_SIGNIN : PAGE_CREDENTIALS;
+
+    case TTS_FLOW_STATE_EXCHANGING:
+    case TTS_FLOW_STATE_VERIFYING:
+    case TTS_FLOW_STATE_SAVING:
+    case TTS_FLOW_STATE_FAILED:
+      return PAGE_PROGRESS;
+
+    case TTS_FLOW_STATE_DONE:
+      return PAGE_DONE;
+
+    case TTS_FLOW_STATE_IDLE:
+    default:
+      return self->user_page;
+    }
 }
 
 static gboolean
@@ -533,9 +595,30 @@ progress_delay_cb (gpointer user_data)
   TtsWindow *self = user_data;
 
   self->progress_delay_id = 0;
-  show_page (self, TTS_PAGE (self->progress_page));
+  show_page (self, PAGE_PROGRESS);
 
   return G_SOURCE_REMOVE;
+}
+
+/* Shows page_for_state(). Work in progress shows only after a moment (see
+ * PROGRESS_DELAY_MS), unless its page is in view already. */
+static void
+follow_flow (TtsWindow *self)
+{
+  PageId target = page_for_state (self);
+
+  if (target == PAGE_PROGRESS && self->current != PAGE_PROGRESS && flow_is_busy (self))
+    {
+      if (self->progress_delay_id == 0)
+        {
+          self->progress_delay_id = g_timeout_add (PROGRESS_DELAY_MS, progress_delay_cb, self);
+          g_source_set_name_by_id (self->progress_delay_id, "[tastytrade-setup] progress delay");
+        }
+      return;
+    }
+
+  g_clear_handle_id (&self->progress_delay_id, g_source_remove);
+  show_page (self, target);
 }
 
 static void
@@ -543,55 +626,16 @@ flow_state_changed_cb (TtsWindow *self)
 {
   TtsFlowState state = tts_flow_get_state (self->flow);
 
-  if (state != TTS_FLOW_STATE_EXCHANGING && state != TTS_FLOW_STATE_VERIFYING &&
-      state != TTS_FLOW_STATE_SAVING)
-    g_clear_handle_id (&self->progress_delay_id, g_source_remove);
-
-  switch (state)
+  tts_progress_page_show (PROGRESS_PAGE (self), state,
+                          state == TTS_FLOW_STATE_FAILED ? tts_flow_get_error (self->flow) : NULL);
+  if (state == TTS_FLOW_STATE_DONE)
     {
-    case TTS_FLOW_STATE_IDLE:
-      tts_progress_page_show (self->progress_page, state, NULL);
-      if (self->page != TTS_PAGE (self->welcome_page) && self->page != TTS_PAGE (self->start_page))
-        show_page (self, TTS_PAGE (self->credentials_page));
-      break;
-
-    case TTS_FLOW_STATE_AUTHORIZING:
-      /* The page follows the flow and loads the authorization page itself. Until its module
-       * has loaded (a moment after the window showed) the credentials stay in view. */
-      if (self->signin_page != NULL)
-        show_page (self, self->signin_page);
-      break;
-
-    case TTS_FLOW_STATE_EXCHANGING:
-    case TTS_FLOW_STATE_VERIFYING:
-    case TTS_FLOW_STATE_SAVING:
-      tts_progress_page_show (self->progress_page, state, NULL);
-      if (self->page == TTS_PAGE (self->progress_page))
-        show_page (self, TTS_PAGE (self->progress_page));
-      else if (self->progress_delay_id == 0)
-        {
-          self->progress_delay_id = g_timeout_add (PROGRESS_DELAY_MS, progress_delay_cb, self);
-          g_source_set_name_by_id (self->progress_delay_id, "[tastytrade-setup] progress delay");
-        }
-      break;
-
-    case TTS_FLOW_STATE_FAILED:
-      tts_progress_page_show (self->progress_page, state, tts_flow_get_error (self->flow));
-      show_page (self, TTS_PAGE (self->progress_page));
-      break;
-
-    case TTS_FLOW_STATE_DONE:
-      tts_progress_page_show (self->progress_page, state, NULL);
       remember_folder (self);
-      tts_done_page_show_result (self->done_page, self->flow);
-      tts_credentials_page_clear_secrets (self->credentials_page);
-      show_page (self, TTS_PAGE (self->done_page));
-      break;
-
-    default:
-      g_assert_not_reached ();
+      tts_done_page_show_result (DONE_PAGE (self), self->flow);
+      tts_credentials_page_clear_secrets (CREDENTIALS_PAGE (self));
     }
 
+  follow_flow (self);
   update_header (self);
 
   if (self->close_pending && state != TTS_FLOW_STATE_SAVING)
@@ -641,8 +685,8 @@ tts_window_close_request (GtkWindow *window)
     }
 
   tts_flow_cancel (self->flow);
-  if (self->done_page != NULL)
-    tts_done_page_clear (self->done_page);
+  if (self->pages[PAGE_DONE] != NULL)
+    tts_done_page_clear (DONE_PAGE (self));
 
   return GTK_WINDOW_CLASS (tts_window_parent_class)->close_request (window);
 }
@@ -671,7 +715,7 @@ tts_window_constructed (GObject *object)
   g_signal_connect_object (self->flow, "notify::state",
                            G_CALLBACK (flow_state_changed_cb), self, G_CONNECT_SWAPPED);
 
-  show_page (self, TTS_PAGE (self->welcome_page));
+  go_to (self, PAGE_WELCOME);
 }
 
 static void
@@ -688,11 +732,7 @@ tts_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_WINDOW);
   /* They were the stack's. */
-  self->start_page = NULL;
-  self->credentials_page = NULL;
-  self->progress_page = NULL;
-  self->done_page = NULL;
-  self->signin_page = NULL;
+  memset (self->pages, 0, sizeof self->pages);
 
   g_clear_object (&self->flow);
   g_clear_object (&self->settings);
@@ -842,13 +882,9 @@ signin_loaded_cb (GObject      *source,
       return;
     }
 
-  self->signin_page = g_object_new (type, "flow", self->flow, NULL);
-  gtk_stack_add_child (self->stack, GTK_WIDGET (self->signin_page));
-  gtk_accessible_update_state (GTK_ACCESSIBLE (self->signin_page),
-                               GTK_ACCESSIBLE_STATE_HIDDEN, TRUE,
-                               -1);
+  add_page (self, PAGE_SIGNIN, g_object_new (type, "flow", self->flow, NULL));
   if (tts_flow_get_state (self->flow) == TTS_FLOW_STATE_AUTHORIZING)
-    show_page (self, self->signin_page);
+    follow_flow (self);
 }
 
 /* The benchmark (build-aux/bench.py) times the start by this mark (tts-timing.h). */
@@ -863,7 +899,7 @@ first_frame_cb (GdkFrameClock *frame_clock,
    * has read the first page and typed their client ID. */
   tts_signin_loader_load_async (self->cancellable, signin_loaded_cb, g_object_ref (self));
 
-  if (self->start_page == NULL && self->pages_idle_id == 0)
+  if (self->pages[PAGE_START] == NULL && self->pages_idle_id == 0)
     {
       self->pages_idle_id = g_idle_add (pages_idle_cb, self);
       g_source_set_name_by_id (self->pages_idle_id, "[tastytrade-setup] make the pages");
@@ -881,6 +917,8 @@ static void
 tts_window_init (TtsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->pages[PAGE_WELCOME] = TTS_PAGE (self->welcome_page);
+  self->current = N_PAGES;
   self->cancellable = g_cancellable_new ();
 
   self->settings = create_settings ();
@@ -924,7 +962,7 @@ TtsStartPage *
 tts_window_get_start_page (TtsWindow *self)
 {
   ensure_pages (self);
-  return self->start_page;
+  return START_PAGE (self);
 }
 
 TtsCheckDialog *
@@ -937,28 +975,28 @@ TtsCredentialsPage *
 tts_window_get_credentials_page (TtsWindow *self)
 {
   ensure_pages (self);
-  return self->credentials_page;
+  return CREDENTIALS_PAGE (self);
 }
 
 TtsSigninPage *
 tts_window_get_signin_page (TtsWindow *self)
 {
   /* A cast, not TTS_SIGNIN_PAGE(): the program does not link the page. */
-  return (TtsSigninPage *) self->signin_page;
+  return (TtsSigninPage *) self->pages[PAGE_SIGNIN];
 }
 
 TtsProgressPage *
 tts_window_get_progress_page (TtsWindow *self)
 {
   ensure_pages (self);
-  return self->progress_page;
+  return PROGRESS_PAGE (self);
 }
 
 TtsDonePage *
 tts_window_get_done_page (TtsWindow *self)
 {
   ensure_pages (self);
-  return self->done_page;
+  return DONE_PAGE (self);
 }
 
 TtsWelcomePage *
@@ -970,5 +1008,5 @@ tts_window_get_welcome_page (TtsWindow *self)
 TtsPage *
 tts_window_get_visible_page (TtsWindow *self)
 {
-  return self->page;
+  return self->pages[self->current];
 }
