@@ -13,9 +13,9 @@
 #include "tts-error.h"
 #include "tts-secrets-file.h"
 #include "tts-setup-check.h"
+#include "tts-token-client.h"
 
 #define PROGRAM_NAME "tastytrade-setup"
-#define USER_AGENT   PROGRAM_NAME "/" PACKAGE_VERSION
 /* What the tastyware and python-dotenv folks call the file when it is not .secrets. */
 #define ENV_FILE_NAME ".env"
 
@@ -216,7 +216,7 @@ tts_check_command_run (const char *path,
       return 2;
     }
 
-  check = tts_setup_check_new (file, api_uri, USER_AGENT);
+  check = tts_setup_check_new (file, api_uri, tts_user_agent ());
   tts_setup_check_set_force_sandbox (check, sandbox);
 
   loop = g_main_loop_new (g_main_context_get_thread_default (), FALSE);

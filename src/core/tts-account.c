@@ -199,27 +199,16 @@ tts_account_get_authority (TtsAccount *self)
   return self->authority;
 }
 
-/* The string value of @name, or NULL when it is absent, of another type or not text. */
+/* The string value of @name, or NULL when it is absent, of another type or not text: an
+ * account is shown with what it has. */
 static const char *
 get_string_member (JsonObject *object,
                    const char *name)
 {
   const char *string;
-  JsonNode *node;
 
-  if (object == NULL)
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  if (node == NULL
-      || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  /* json-glib decodes a lone surrogate escape ("\ud800") into bytes that are not UTF-8,
-   * and the window shows these strings. Found by tests/fuzz/fuzz-token-response. */
-  string = json_node_get_string (node);
-  return g_utf8_validate (string, -1, NULL) ? string : NULL;
+  tts_json_get_string (object, name, &string);
+  return string;
 }
 
 static JsonObject *
@@ -238,14 +227,6 @@ get_object_member (JsonObject *object,
   return json_node_get_object (node);
 }
 
-static void
-set_protocol_error (GError **error)
-{
-  g_set_error_literal (error, TTS_ERROR, TTS_ERROR_PROTOCOL,
-                       _("tastytrade sent the list of accounts in a form this program "
-                         "does not understand."));
-}
-
 GPtrArray *
 tts_account_list_new_from_json (const char  *data,
                                 gsize        length,
@@ -262,24 +243,14 @@ tts_account_list_new_from_json (const char  *data,
   g_return_val_if_fail (data != NULL || length == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (length == 0 || length > G_MAXSSIZE)
-    {
-      set_protocol_error (error);
-      return NULL;
-    }
-
   root = tts_json_parse_object (data, length);
-  if (root == NULL)
-    {
-      set_protocol_error (error);
-      return NULL;
-    }
-
-  data_object = get_object_member (json_node_get_object (root), "data");
+  data_object = get_object_member (root != NULL ? json_node_get_object (root) : NULL, "data");
   node = data_object != NULL ? json_object_get_member (data_object, "items") : NULL;
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
-      set_protocol_error (error);
+      g_set_error_literal (error, TTS_ERROR, TTS_ERROR_PROTOCOL,
+                           _("tastytrade sent the list of accounts in a form this program "
+                             "does not understand."));
       return NULL;
     }
   items = json_node_get_array (node);

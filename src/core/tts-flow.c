@@ -20,10 +20,8 @@
 #include "tts-timing.h"
 #include "tts-secrets-file.h"
 #include "tts-token-client.h"
+#include "tts-verifier.h"
 #include "tts-wipe.h"
-
-#define DEFAULT_TIMEOUT_SECONDS 30
-#define DEFAULT_RETRY_DELAY_MS  1000
 
 struct _TtsFlow
 {
@@ -41,6 +39,7 @@ struct _TtsFlow
   /* Why a browser cannot hand the redirect back by itself; NULL when it can. */
   GError            *listener_error;
   TtsTokenClient    *client;
+  TtsVerifier       *verifier;
   GFile             *folder;
   /* The wait for the redirect: one timer for the deadline, never a tick. */
   guint              wait_timeout_id;
@@ -51,9 +50,7 @@ struct _TtsFlow
 
   /* Results */
   GListStore        *accounts;
-  GFile             *secrets_file;
-  gboolean           backup_made;
-  gboolean           git_may_add;
+  TtsSecretsFile    *file;            /* what the save wrote, and how */
 
   /* What a save writes; fixed for the length of an attempt. */
   TtsKeySet          key_set;
@@ -112,6 +109,15 @@ stop_waiting (TtsFlow *self)
     }
 }
 
+/* The verifier's copies of the secrets go with it; a run it still has ends cancelled. */
+static void
+drop_verifier (TtsFlow *self)
+{
+  if (self->verifier != NULL)
+    g_signal_handlers_disconnect_by_data (self->verifier, self);
+  g_clear_object (&self->verifier);
+}
+
 /* Forgets the attempt: cancels what runs, closes the listener, wipes the secrets. */
 static void
 reset (TtsFlow *self)
@@ -132,16 +138,15 @@ reset (TtsFlow *self)
 
   g_clear_error (&self->listener_error);
   g_clear_object (&self->request);
+  drop_verifier (self);
   g_clear_object (&self->client);
   g_clear_object (&self->folder);
-  g_clear_object (&self->secrets_file);
+  g_clear_object (&self->file);
   g_clear_pointer (&self->client_id, tts_wipe_free);
   g_clear_pointer (&self->client_secret, tts_wipe_free);
   g_clear_pointer (&self->refresh_token, tts_wipe_free);
   g_clear_error (&self->error);
   g_list_store_remove_all (self->accounts);
-  self->backup_made = FALSE;
-  self->git_may_add = FALSE;
 
   if (had_request)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTHORIZE_URI]);
@@ -165,6 +170,7 @@ fail (TtsFlow      *self,
   g_cancellable_cancel (self->cancellable);
   stop_listening (self);
   stop_waiting (self);
+  drop_verifier (self);
   g_clear_pointer (&self->refresh_token, tts_wipe_free);
 
   g_clear_error (&self->error);
@@ -288,8 +294,8 @@ static void
 tts_flow_init (TtsFlow *self)
 {
   self->accounts = g_list_store_new (TTS_TYPE_ACCOUNT);
-  self->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
-  self->retry_delay_ms = DEFAULT_RETRY_DELAY_MS;
+  self->timeout_seconds = TTS_TOKEN_CLIENT_TIMEOUT_SECONDS;
+  self->retry_delay_ms = TTS_TOKEN_CLIENT_RETRY_DELAY_MS;
   self->wait_seconds = TTS_FLOW_WAIT_SECONDS;
   self->key_set = TTS_KEY_SET_FETCHER;
   self->file_name = g_strdup (TTS_SECRETS_FILE_NAME);
@@ -499,110 +505,67 @@ prepare_attempt (TtsFlow     *self,
 }
 
 static void
-save_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+verify_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
   g_autoptr(TtsFlow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!tts_secrets_file_save_finish (TTS_SECRETS_FILE (object), result, &error))
-    {
-      fail (self, error);
-      return;
-    }
-  self->backup_made = tts_secrets_file_get_backup_made (TTS_SECRETS_FILE (object));
-  self->git_may_add = tts_secrets_file_get_git_may_add (TTS_SECRETS_FILE (object));
-
-  /* The secrets are now in the file; keep only what the done page shows. */
-  g_clear_pointer (&self->client_secret, tts_wipe_free);
-  set_state (self, TTS_FLOW_STATE_DONE);
-}
-
-static void
-save (TtsFlow *self)
-{
-  g_autoptr(TtsSecretsFile) file = tts_secrets_file_new_for_name (self->folder, self->file_name);
-
-  set_state (self, TTS_FLOW_STATE_SAVING);
-
-  tts_secrets_file_set_key_set (file, self->key_set);
-  tts_secrets_file_set_sandbox (file,
-                                tts_environment_get_kind (self->environment) == TTS_ENVIRONMENT_SANDBOX);
-  g_set_object (&self->secrets_file, tts_secrets_file_get_file (file));
-  tts_secrets_file_save_async (file,
-                               self->client_id,
-                               self->client_secret,
-                               self->refresh_token,
-                               self->cancellable,
-                               save_cb,
-                               g_object_ref (self));
-}
-
-static void
-list_accounts_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(TtsFlow) self = user_data;
+  TtsVerifier *verifier = TTS_VERIFIER (object);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) accounts = NULL;
 
-  accounts = tts_token_client_list_accounts_finish (TTS_TOKEN_CLIENT (object), result, &error);
+  accounts = tts_verifier_run_finish (verifier, result, &error);
+
+  /* The attempt was given up (reset() or fail()) while this ran. */
+  if (verifier != self->verifier)
+    return;
+
   if (accounts == NULL)
     {
       fail (self, error);
       return;
     }
 
-  g_debug ("The token reads %u account(s)", accounts->len);
   g_list_store_splice (self->accounts, 0, 0, accounts->pdata, accounts->len);
-  save (self);
+  /* Should the service ever rotate refresh tokens, the saved one is the one to show. */
+  g_clear_pointer (&self->refresh_token, tts_wipe_free);
+  self->refresh_token = g_strdup (tts_verifier_get_refresh_token (verifier));
+  /* The secrets are now in the file; keep only what the done page shows. */
+  drop_verifier (self);
+  g_clear_pointer (&self->client_secret, tts_wipe_free);
+  set_state (self, TTS_FLOW_STATE_DONE);
 }
 
 static void
-refresh_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
+verifier_step_cb (TtsVerifier *verifier,
+                  GParamSpec  *pspec,
+                  TtsFlow     *self)
 {
-  g_autoptr(TtsFlow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TtsTokens) tokens = NULL;
-
-  tokens = tts_token_client_refresh_finish (TTS_TOKEN_CLIENT (object), result, &error);
-  if (tokens == NULL)
-    {
-      fail (self, error);
-      return;
-    }
-
-  /* Should the service ever rotate refresh tokens, the new one is the one to keep. */
-  if (tokens->refresh_token != NULL && tokens->refresh_token[0] != '\0')
-    {
-      g_clear_pointer (&self->refresh_token, tts_wipe_free);
-      self->refresh_token = g_steal_pointer (&tokens->refresh_token);
-    }
-
-  tts_token_client_list_accounts_async (self->client,
-                                        tokens->access_token,
-                                        self->cancellable,
-                                        list_accounts_cb,
-                                        g_object_ref (self));
+  if (tts_verifier_get_step (verifier) == TTS_VERIFIER_STEP_SAVING)
+    set_state (self, TTS_FLOW_STATE_SAVING);
 }
 
-/* Proves the refresh token before anything is written: refresh, then read the accounts. */
+/* Proves the refresh token (refresh, then read the accounts) before anything is written,
+ * then saves it. */
 static void
 verify (TtsFlow *self)
 {
   set_state (self, TTS_FLOW_STATE_VERIFYING);
 
-  tts_token_client_refresh_async (self->client,
-                                  self->client_id,
-                                  self->client_secret,
-                                  self->refresh_token,
-                                  self->cancellable,
-                                  refresh_cb,
-                                  g_object_ref (self));
+  self->file = tts_secrets_file_new_for_name (self->folder, self->file_name);
+  tts_secrets_file_set_key_set (self->file, self->key_set);
+  tts_secrets_file_set_sandbox (self->file,
+                                tts_environment_get_kind (self->environment) == TTS_ENVIRONMENT_SANDBOX);
+
+  self->verifier = tts_verifier_new (self->client, self->file, TTS_VERIFIER_SAVE_VERIFIED);
+  g_signal_connect (self->verifier, "notify::step", G_CALLBACK (verifier_step_cb), self);
+  tts_verifier_run_async (self->verifier,
+                          self->client_id,
+                          self->client_secret,
+                          self->refresh_token,
+                          self->cancellable,
+                          verify_cb,
+                          g_object_ref (self));
 }
 
 static void
@@ -917,7 +880,7 @@ tts_flow_get_secrets_file (TtsFlow *self)
 {
   g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
 
-  return self->state == TTS_FLOW_STATE_DONE ? self->secrets_file : NULL;
+  return self->state == TTS_FLOW_STATE_DONE ? tts_secrets_file_get_file (self->file) : NULL;
 }
 
 gboolean
@@ -925,7 +888,7 @@ tts_flow_get_backup_made (TtsFlow *self)
 {
   g_return_val_if_fail (TTS_IS_FLOW (self), FALSE);
 
-  return self->backup_made;
+  return self->state == TTS_FLOW_STATE_DONE && tts_secrets_file_get_backup_made (self->file);
 }
 
 gboolean
@@ -933,5 +896,5 @@ tts_flow_get_git_may_add (TtsFlow *self)
 {
   g_return_val_if_fail (TTS_IS_FLOW (self), FALSE);
 
-  return self->git_may_add;
+  return self->state == TTS_FLOW_STATE_DONE && tts_secrets_file_get_git_may_add (self->file);
 }

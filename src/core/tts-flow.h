@@ -30,6 +30,7 @@ typedef enum
 
 G_DECLARE_FINAL_TYPE (TtsFlow, tts_flow, TTS, FLOW, GObject)
 
+/* user_agent: the program's is tts_user_agent(). */
 TtsFlow         *tts_flow_new                     (TtsEnvironment  *environment,
                                                    const char      *user_agent);
 TtsFlowState     tts_flow_get_state               (TtsFlow         *self);

@@ -78,3 +78,24 @@ tts_json_parse_object (const char *data,
 
   return g_steal_pointer (&root);
 }
+
+gboolean
+tts_json_get_string (JsonObject  *object,
+                     const char  *name,
+                     const char **value)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  *value = NULL;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+
+  if (!JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING
+      || !g_utf8_validate (json_node_get_string (node), -1, NULL))
+    return FALSE;
+
+  *value = json_node_get_string (node);
+  return TRUE;
+}

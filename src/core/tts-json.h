@@ -17,5 +17,12 @@ G_BEGIN_DECLS
  * No parser message is given: it may quote the text, which may hold a secret. */
 JsonNode *tts_json_parse_object (const char *data,
                                  gsize       length);
+/* Member @name of @object (NULL is allowed) as text: *@value is the string, or NULL when
+ * the member is absent or null. FALSE, with *@value NULL, when it is anything else: another
+ * type, or a string that is not UTF-8 (json-glib decodes a lone surrogate escape, "\ud800",
+ * into such bytes; found by fuzz-token-response). */
+gboolean  tts_json_get_string   (JsonObject  *object,
+                                 const char  *name,
+                                 const char **value);
 
 G_END_DECLS

@@ -5,8 +5,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n-lib.h>
 
 #include "tts-account.h"
@@ -14,10 +12,7 @@
 #include "tts-error.h"
 #include "tts-setup-check.h"
 #include "tts-token-client.h"
-#include "tts-wipe.h"
-
-#define DEFAULT_TIMEOUT_SECONDS 30
-#define DEFAULT_RETRY_DELAY_MS  1000
+#include "tts-verifier.h"
 
 struct _TtsSetupCheck
 {
@@ -54,9 +49,6 @@ static GParamSpec *properties[N_PROPS];
 typedef struct
 {
   TtsStoredCredentials *credentials;      /* wipes itself */
-  TtsTokenClient       *client;
-  char                 *access_token;     /* wiped */
-  char                 *new_refresh_token; /* wiped; NULL unless tastytrade handed one out */
   gboolean              sandbox;
 } Run;
 
@@ -64,9 +56,6 @@ static void
 run_free (Run *run)
 {
   g_clear_pointer (&run->credentials, tts_stored_credentials_free);
-  g_clear_object (&run->client);
-  g_clear_pointer (&run->access_token, tts_wipe_free);
-  g_clear_pointer (&run->new_refresh_token, tts_wipe_free);
   g_free (run);
 }
 
@@ -177,19 +166,26 @@ fail (GTask  *task,
 }
 
 static void
-list_accounts_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+verify_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   TtsSetupCheck *self = g_task_get_source_object (task);
   Run *run = g_task_get_task_data (task);
+  TtsVerifier *verifier = TTS_VERIFIER (object);
   g_autoptr(GPtrArray) accounts = NULL;
   GError *error = NULL;
 
-  accounts = tts_token_client_list_accounts_finish (TTS_TOKEN_CLIENT (object), result, &error);
+  accounts = tts_verifier_run_finish (verifier, result, &error);
+  /* A new token in the file stays there, whatever came after. */
+  self->token_renewed = tts_verifier_get_token_renewed (verifier);
   if (accounts == NULL)
     {
+      if (tts_verifier_get_step (verifier) == TTS_VERIFIER_STEP_REFRESHING)
+        error = describe_refresh_error (self, run, error);
+      else if (tts_verifier_get_step (verifier) == TTS_VERIFIER_STEP_SAVING)
+        error = describe_save_error (self, error);
       fail (task, error);
       return;
     }
@@ -206,93 +202,6 @@ list_accounts_cb (GObject      *object,
 }
 
 static void
-list_accounts (GTask *task)
-{
-  Run *run = g_task_get_task_data (task);
-
-  tts_token_client_list_accounts_async (run->client,
-                                        run->access_token,
-                                        g_task_get_cancellable (task),
-                                        list_accounts_cb,
-                                        g_object_ref (task));
-}
-
-static void
-save_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  TtsSetupCheck *self = g_task_get_source_object (task);
-  GError *error = NULL;
-
-  if (!tts_secrets_file_save_finish (TTS_SECRETS_FILE (object), result, &error))
-    {
-      fail (task, describe_save_error (self, error));
-      return;
-    }
-
-  g_debug ("Saved the new refresh token");
-  /* True from here, whatever the accounts call says. */
-  self->token_renewed = TRUE;
-  list_accounts (task);
-}
-
-/* The old token may stop working once the new one is out: keep the new one before
- * anything else can fail. */
-static void
-save_new_refresh_token (GTask *task)
-{
-  TtsSetupCheck *self = g_task_get_source_object (task);
-  Run *run = g_task_get_task_data (task);
-  TtsStoredCredentials *credentials = run->credentials;
-
-  tts_secrets_file_set_key_set (self->file, credentials->key_set);
-  tts_secrets_file_set_sandbox (self->file, credentials->sandbox);
-  /* A set without a client ID key does not write it; the save wants a string all the same. */
-  tts_secrets_file_save_async (self->file,
-                               credentials->client_id != NULL ? credentials->client_id : "",
-                               credentials->client_secret,
-                               run->new_refresh_token,
-                               /* Past its last cancellation point a save runs to its end. */
-                               g_task_get_cancellable (task),
-                               save_cb,
-                               g_object_ref (task));
-}
-
-static void
-refresh_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  TtsSetupCheck *self = g_task_get_source_object (task);
-  Run *run = g_task_get_task_data (task);
-  g_autoptr(TtsTokens) tokens = NULL;
-  GError *error = NULL;
-
-  tokens = tts_token_client_refresh_finish (TTS_TOKEN_CLIENT (object), result, &error);
-  if (tokens == NULL)
-    {
-      fail (task, describe_refresh_error (self, run, error));
-      return;
-    }
-
-  run->access_token = g_steal_pointer (&tokens->access_token);
-
-  if (tokens->refresh_token != NULL && tokens->refresh_token[0] != '\0'
-      && strcmp (tokens->refresh_token, run->credentials->refresh_token) != 0)
-    {
-      g_debug ("tastytrade handed out a new refresh token");
-      run->new_refresh_token = g_steal_pointer (&tokens->refresh_token);
-      save_new_refresh_token (task);
-      return;
-    }
-
-  list_accounts (task);
-}
-
-static void
 load_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
@@ -301,6 +210,8 @@ load_cb (GObject      *object,
   TtsSetupCheck *self = g_task_get_source_object (task);
   Run *run = g_task_get_task_data (task);
   g_autoptr(TtsEnvironment) environment = NULL;
+  g_autoptr(TtsTokenClient) client = NULL;
+  g_autoptr(TtsVerifier) verifier = NULL;
   TtsStoredCredentials *credentials;
   GError *error = NULL;
 
@@ -325,18 +236,24 @@ load_cb (GObject      *object,
   g_debug ("Checking the saved setup (%s names, %s)",
            tts_key_set_to_string (credentials->key_set), run->sandbox ? "sandbox" : "production");
 
-  run->client = tts_token_client_new (tts_environment_get_api_uri (environment), self->user_agent);
-  tts_token_client_set_timeout (run->client, self->timeout_seconds);
-  tts_token_client_set_retry_delay (run->client, self->retry_delay_ms);
+  client = tts_token_client_new (tts_environment_get_api_uri (environment), self->user_agent);
+  tts_token_client_set_timeout (client, self->timeout_seconds);
+  tts_token_client_set_retry_delay (client, self->retry_delay_ms);
+
+  /* The old token may stop working once a new one is out: the new one goes back into the
+   * file at once, under the names and with the marker the file had. */
+  tts_secrets_file_set_key_set (self->file, credentials->key_set);
+  tts_secrets_file_set_sandbox (self->file, credentials->sandbox);
+  verifier = tts_verifier_new (client, self->file, TTS_VERIFIER_SAVE_RENEWED);
 
   /* tastyware's names have no client ID; it is optional on a refresh. */
-  tts_token_client_refresh_async (run->client,
-                                  credentials->client_id,
-                                  credentials->client_secret,
-                                  credentials->refresh_token,
-                                  g_task_get_cancellable (task),
-                                  refresh_cb,
-                                  g_object_ref (task));
+  tts_verifier_run_async (verifier,
+                          credentials->client_id,
+                          credentials->client_secret,
+                          credentials->refresh_token,
+                          g_task_get_cancellable (task),
+                          verify_cb,
+                          g_object_ref (task));
 }
 
 /* GObject */
@@ -442,8 +359,8 @@ static void
 tts_setup_check_init (TtsSetupCheck *self)
 {
   self->accounts = g_list_store_new (TTS_TYPE_ACCOUNT);
-  self->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
-  self->retry_delay_ms = DEFAULT_RETRY_DELAY_MS;
+  self->timeout_seconds = TTS_TOKEN_CLIENT_TIMEOUT_SECONDS;
+  self->retry_delay_ms = TTS_TOKEN_CLIENT_RETRY_DELAY_MS;
   self->key_set = TTS_KEY_SET_FETCHER;
 }
 

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (TtsSetupCheck, tts_setup_check, TTS, SETUP_CHECK, GObject)
 
 /* api_uri: the API base of a test or mock service, or NULL for production or the sandbox
- * as the file's TT_SANDBOX says. user_agent: "tastytrade-setup/<version>". */
+ * as the file's TT_SANDBOX says. user_agent: the program's is tts_user_agent(). */
 TtsSetupCheck  *tts_setup_check_new                  (TtsSecretsFile       *file,
                                                       const char           *api_uri,
                                                       const char           *user_agent);
@@ -25,7 +25,7 @@ TtsSetupCheck  *tts_setup_check_new                  (TtsSecretsFile       *file
  * Set before a run starts. */
 void            tts_setup_check_set_force_sandbox    (TtsSetupCheck        *self,
                                                       gboolean              force_sandbox);
-/* Seams for tests: timeouts and retry delays of the token client (default 30 s, 1000 ms). */
+/* Seams for tests: timeouts and retry delays of the token client (see tts-token-client.h). */
 void            tts_setup_check_set_network_timeouts (TtsSetupCheck        *self,
                                                       guint                 timeout_seconds,
                                                       guint                 retry_delay_ms);

@@ -17,8 +17,6 @@
 #include "tts-token-client.h"
 #include "tts-wipe.h"
 
-#define DEFAULT_TIMEOUT_SECONDS  30
-#define DEFAULT_RETRY_DELAY_MS   1000
 #define MAX_RETRIES              2
 /* Pooled connections are dropped well before a server's keep-alive ends, so that a POST
  * is not written onto a connection the other side is closing. */
@@ -576,12 +574,12 @@ tts_token_client_class_init (TtsTokenClientClass *klass)
 
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL,
-                       0, G_MAXUINT / 1000, DEFAULT_TIMEOUT_SECONDS,
+                       0, G_MAXUINT / 1000, TTS_TOKEN_CLIENT_TIMEOUT_SECONDS,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_RETRY_DELAY] =
     g_param_spec_uint ("retry-delay", NULL, NULL,
-                       0, G_MAXUINT >> MAX_RETRIES, DEFAULT_RETRY_DELAY_MS,
+                       0, G_MAXUINT >> MAX_RETRIES, TTS_TOKEN_CLIENT_RETRY_DELAY_MS,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -590,12 +588,18 @@ tts_token_client_class_init (TtsTokenClientClass *klass)
 static void
 tts_token_client_init (TtsTokenClient *self)
 {
-  self->timeout = DEFAULT_TIMEOUT_SECONDS;
-  self->retry_delay = DEFAULT_RETRY_DELAY_MS;
+  self->timeout = TTS_TOKEN_CLIENT_TIMEOUT_SECONDS;
+  self->retry_delay = TTS_TOKEN_CLIENT_RETRY_DELAY_MS;
   /* No cookie jar and no cache: the session keeps nothing between requests. */
-  self->session = soup_session_new_with_options ("timeout", DEFAULT_TIMEOUT_SECONDS,
+  self->session = soup_session_new_with_options ("timeout", TTS_TOKEN_CLIENT_TIMEOUT_SECONDS,
                                                  "idle-timeout", IDLE_TIMEOUT_SECONDS,
                                                  NULL);
+}
+
+const char *
+tts_user_agent (void)
+{
+  return "tastytrade-setup/" PACKAGE_VERSION;
 }
 
 TtsTokenClient *

@@ -15,15 +15,23 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TtsTokenClient, tts_token_client, TTS, TOKEN_CLIENT, GObject)
 
+/* The defaults of "timeout" and "retry-delay", for whoever keeps a setting until it makes
+ * a client (the flow and the setup check): the one place they are set. */
+#define TTS_TOKEN_CLIENT_TIMEOUT_SECONDS 30
+#define TTS_TOKEN_CLIENT_RETRY_DELAY_MS  1000
+
+/* "tastytrade-setup/<version>": the User-Agent of every request the program makes. */
+const char     *tts_user_agent                         (void);
+
 /* api_uri: the API base, e.g. "https://api.tastyworks.com" (no trailing slash needed).
- * user_agent: sent on every request, "tastytrade-setup/<version>". */
+ * user_agent: sent on every request; the program's is tts_user_agent(). */
 TtsTokenClient *tts_token_client_new                   (const char           *api_uri,
                                                         const char           *user_agent);
-/* Whole-request timeout in seconds (default 30). */
+/* Whole-request timeout in seconds (default TTS_TOKEN_CLIENT_TIMEOUT_SECONDS). */
 void            tts_token_client_set_timeout           (TtsTokenClient       *self,
                                                         guint                 seconds);
-/* Base delay before a retry of a transient failure (default 1000 ms, doubled each time;
- * at most 2 retries). Tests set it small. */
+/* Base delay before a retry of a transient failure (default TTS_TOKEN_CLIENT_RETRY_DELAY_MS,
+ * doubled each time; at most 2 retries). Tests set it small. */
 void            tts_token_client_set_retry_delay       (TtsTokenClient       *self,
                                                         guint                 milliseconds);
 

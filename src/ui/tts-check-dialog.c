@@ -12,6 +12,7 @@
 #include "tts-error.h"
 #include "tts-secrets-file.h"
 #include "tts-setup-check.h"
+#include "tts-token-client.h"
 
 struct _TtsCheckDialog
 {
@@ -254,7 +255,7 @@ tts_check_dialog_new (GtkWindow  *parent,
 
   secrets = tts_secrets_file_new_for_name (folder, file_name);
   self->file = g_object_ref (tts_secrets_file_get_file (secrets));
-  self->check = tts_setup_check_new (secrets, api_uri, "tastytrade-setup/" PACKAGE_VERSION);
+  self->check = tts_setup_check_new (secrets, api_uri, tts_user_agent ());
   tts_setup_check_run_async (self->check, self->cancellable, run_cb, g_object_ref (self));
 
   return self;

@@ -15,6 +15,7 @@
 #include "tts-secrets-file.h"
 #include "tts-signin-loader.h"
 #include "tts-timing.h"
+#include "tts-token-client.h"
 #include "tts-window-private.h"
 
 /* The token is usually fetched, checked and saved sooner than this: the progress page then
@@ -711,7 +712,7 @@ tts_window_constructed (GObject *object)
   environment = create_environment (self, kind, &error);
   g_assert_no_error (error);
 
-  self->flow = tts_flow_new (environment, "tastytrade-setup/" PACKAGE_VERSION);
+  self->flow = tts_flow_new (environment, tts_user_agent ());
   g_signal_connect_object (self->flow, "notify::state",
                            G_CALLBACK (flow_state_changed_cb), self, G_CONNECT_SWAPPED);
 
