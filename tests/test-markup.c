@@ -48,7 +48,7 @@ static void
 test_credentials_page (Fixture       *fixture,
                        gconstpointer  data)
 {
-  TtsCredentialsPage *page = tts_window_get_credentials_page (fixture->window);
+  TtsCredentialsPage *page = TTS_CREDENTIALS_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE));
   g_autoptr(GFile) folder = hostile_folder (fixture);
   g_autoptr(GFile) secrets = g_file_get_child (folder, ".secrets");
   g_autofree char *path = g_file_get_path (folder);
@@ -67,18 +67,19 @@ static void
 test_check_dialog (Fixture       *fixture,
                    gconstpointer  data)
 {
-  TtsCredentialsPage *page = tts_window_get_credentials_page (fixture->window);
+  TtsCredentialsPage *page = TTS_CREDENTIALS_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE));
   g_autoptr(GFile) folder = hostile_folder (fixture);
   g_autoptr(GFile) secrets = g_file_get_child (folder, ".secrets");
   g_autofree char *path = g_file_get_path (secrets);
+  g_autoptr(GError) error = NULL;
 
   tts_test_window_fill_credentials (fixture, FALSE, NULL);
   tts_credentials_page_set_folder (page, folder);
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.check-existing", NULL);
   tts_test_window_wait_until (fixture, tts_test_window_check_shown, "the check to finish");
 
-  g_assert_error ((GError *) tts_check_dialog_get_error (tts_window_get_check_dialog (fixture->window)),
-                  TTS_ERROR, TTS_ERROR_NO_CREDENTIALS);
+  g_object_get (tts_window_get_check_dialog (fixture->window), "error", &error, NULL);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_NO_CREDENTIALS);
   assert_shows (GTK_WIDGET (tts_window_get_check_dialog (fixture->window)), path);
 }
 
@@ -99,7 +100,7 @@ static void
 test_done_page (Fixture       *fixture,
                 gconstpointer  data)
 {
-  TtsCredentialsPage *page = tts_window_get_credentials_page (fixture->window);
+  TtsCredentialsPage *page = TTS_CREDENTIALS_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE));
   g_autoptr(GFile) folder = hostile_folder (fixture);
   g_autoptr(GFile) secrets = g_file_get_child (folder, ".secrets");
   g_autofree char *path = g_file_get_path (secrets);
@@ -114,7 +115,7 @@ test_done_page (Fixture       *fixture,
   tts_test_window_assert_flow_done (fixture);
   g_assert_true (g_file_query_exists (secrets, NULL));
 
-  done = GTK_WIDGET (tts_window_get_done_page (fixture->window));
+  done = GTK_WIDGET (TTS_DONE_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_DONE_PAGE)));
   assert_shows (done, path);
   assert_shows (done, HOSTILE_NUMBER);
   assert_shows (done, HOSTILE_TYPE);

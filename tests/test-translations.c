@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#include "tts-test-pages.h"
 #include "tts-window-private.h"
 
 typedef struct
@@ -71,12 +72,14 @@ check_first_page (const Expected *expected)
   adw_init ();
 
   window = g_object_ref_sink (tts_window_new (NULL, FALSE, NULL, NULL, NULL, NULL));
-  welcome = TTS_PAGE (tts_window_get_welcome_page (window));
-  g_assert_true (tts_window_get_visible_page (window) == welcome);
+  /* The pages after the welcome page come once it has drawn. */
+  gtk_window_present (GTK_WINDOW (window));
+  welcome = TTS_PAGE (TTS_WELCOME_PAGE (tts_test_find_page (window, TTS_TYPE_WELCOME_PAGE)));
+  g_assert_true (tts_test_visible_page (window) == welcome);
   g_assert_cmpstr (tts_page_get_title (welcome), ==, expected->welcome);
   g_assert_cmpstr (tts_page_get_primary_label (welcome), ==, expected->next);
 
-  start = TTS_PAGE (tts_window_get_start_page (window));
+  start = TTS_PAGE (TTS_START_PAGE (tts_test_find_page (window, TTS_TYPE_START_PAGE)));
 
   g_assert_cmpstr (tts_page_get_title (start), ==, expected->title);
   g_assert_cmpstr (tts_page_get_primary_label (start), ==, expected->next);

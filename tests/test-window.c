@@ -14,7 +14,6 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#include "tts-done-page-private.h"
 #include "tts-dotenv.h"
 #include "tts-error.h"
 #include "tts-test-ports.h"
@@ -110,7 +109,7 @@ test_sign_in_port_taken (Fixture       *fixture,
 static gboolean
 secrets_exist (Fixture *fixture)
 {
-  return tts_credentials_page_get_secrets_exist (tts_window_get_credentials_page (fixture->window));
+  return tts_test_get_boolean (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE), "secrets-exist");
 }
 
 static void
@@ -141,7 +140,7 @@ test_refresh_token (Fixture       *fixture,
   /* The done page says so, and has no word about git. */
   g_assert_true (tts_flow_get_backup_made (fixture->flow));
   {
-    g_autofree char *shown = tts_test_visible_text (GTK_WIDGET (tts_window_get_done_page (fixture->window)));
+    g_autofree char *shown = tts_test_visible_text (GTK_WIDGET (TTS_DONE_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_DONE_PAGE))));
 
     g_assert_nonnull (strstr (shown, "Previous version kept"));
     g_assert_null (strstr (shown, "Git"));
@@ -174,7 +173,7 @@ test_gitignore_link_told (Fixture       *fixture,
   tts_test_window_assert_flow_done (fixture);
   tts_test_window_assert_secrets_saved (fixture);
 
-  shown = tts_test_visible_text (GTK_WIDGET (tts_window_get_done_page (fixture->window)));
+  shown = tts_test_visible_text (GTK_WIDGET (TTS_DONE_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_DONE_PAGE))));
   g_assert_nonnull (strstr (shown, "Not Hidden from Git"));
   g_assert_nonnull (strstr (shown, "add .secrets to the repository"));
   g_assert_true (g_file_get_contents (target, &kept, NULL, NULL));
@@ -194,8 +193,8 @@ test_revoked_token_writes_nothing (Fixture       *fixture,
   tts_test_window_wait_until (fixture, tts_test_window_flow_failed, "the flow to fail");
 
   g_assert_error ((GError *) tts_flow_get_error (fixture->flow), TTS_ERROR, TTS_ERROR_INVALID_GRANT);
-  g_assert_true (tts_window_get_visible_page (fixture->window) ==
-                 TTS_PAGE (tts_window_get_progress_page (fixture->window)));
+  g_assert_true (tts_test_visible_page (fixture->window) ==
+                 TTS_PAGE (TTS_PROGRESS_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_PROGRESS_PAGE))));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
@@ -213,8 +212,8 @@ test_cancel_frees_port (Fixture       *fixture,
   /* Escape on the sign-in page is Cancel. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.back", NULL));
   tts_test_window_wait_until (fixture, tts_test_window_flow_idle, "the flow to go idle");
-  g_assert_true (tts_window_get_visible_page (fixture->window) ==
-                 TTS_PAGE (tts_window_get_credentials_page (fixture->window)));
+  g_assert_true (tts_test_visible_page (fixture->window) ==
+                 TTS_PAGE (TTS_CREDENTIALS_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE))));
 
   again = tts_test_occupy_port (G_SOCKET_FAMILY_IPV4, fixture->redirect_port);
   g_assert_nonnull (again);
@@ -285,22 +284,22 @@ type_into (Fixture     *fixture,
 static gboolean
 on_start_page (Fixture *fixture)
 {
-  return tts_window_get_visible_page (fixture->window) ==
-         TTS_PAGE (tts_window_get_start_page (fixture->window));
+  return tts_test_visible_page (fixture->window) ==
+         TTS_PAGE (TTS_START_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_START_PAGE)));
 }
 
 static gboolean
 on_credentials_page (Fixture *fixture)
 {
-  return tts_window_get_visible_page (fixture->window) ==
-         TTS_PAGE (tts_window_get_credentials_page (fixture->window));
+  return tts_test_visible_page (fixture->window) ==
+         TTS_PAGE (TTS_CREDENTIALS_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE)));
 }
 
 static gboolean
 on_signin_page (Fixture *fixture)
 {
-  return tts_window_get_visible_page (fixture->window) ==
-         TTS_PAGE (tts_window_get_signin_page (fixture->window));
+  return tts_test_visible_page (fixture->window) ==
+         TTS_PAGE (TTS_SIGNIN_PAGE (tts_test_lookup_page (fixture->window, TTS_TYPE_SIGNIN_PAGE)));
 }
 
 static gboolean
@@ -315,7 +314,7 @@ static void
 test_keyboard_only (Fixture       *fixture,
                     gconstpointer  data)
 {
-  TtsCredentialsPage *credentials = tts_window_get_credentials_page (fixture->window);
+  TtsCredentialsPage *credentials = TTS_CREDENTIALS_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE));
   GdkSurface *surface;
   Display *display;
 
@@ -330,9 +329,9 @@ test_keyboard_only (Fixture       *fixture,
   tts_test_window_wait_until (fixture, on_start_page, "the page after the welcome page");
   press_key (fixture, XK_Return);                               /* Next */
   tts_test_window_wait_until (fixture, on_credentials_page, "the credentials page");
-  type_into (fixture, tts_credentials_page_get_client_id_row (credentials), TTS_TEST_CLIENT_ID);
+  type_into (fixture, tts_test_find_entry (GTK_WIDGET (credentials), "Client _ID"), TTS_TEST_CLIENT_ID);
   press_key (fixture, XK_Tab);
-  type_into (fixture, tts_credentials_page_get_client_secret_row (credentials), TTS_TEST_CLIENT_SECRET);
+  type_into (fixture, tts_test_find_entry (GTK_WIDGET (credentials), "Client Se_cret"), TTS_TEST_CLIENT_SECRET);
   press_key (fixture, XK_Return);                               /* Sign In */
   tts_test_window_wait_until (fixture, on_signin_page, "the sign-in page");
   tts_test_window_wait_for_page (fixture, "/auth.html");
@@ -372,7 +371,7 @@ test_keyboard_only (Fixture       *fixture,
 static gboolean
 secrets_found (Fixture *fixture)
 {
-  return tts_credentials_page_get_secrets_exist (tts_window_get_credentials_page (fixture->window));
+  return tts_test_get_boolean (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE), "secrets-exist");
 }
 
 static gboolean
@@ -423,7 +422,7 @@ test_check_existing (Fixture       *fixture,
   g_autofree char *revoked = NULL;
   g_autofree char *after = NULL;
   TtsCheckDialog *dialog;
-  const GError *error;
+  g_autoptr(GError) error = NULL;
 
   g_assert_true (g_file_set_contents (path, contents, -1, NULL));
   tts_test_window_fill_credentials (fixture, FALSE, NULL);
@@ -431,7 +430,8 @@ test_check_existing (Fixture       *fixture,
 
   good = run_check (fixture);
   dialog = tts_window_get_check_dialog (fixture->window);
-  g_assert_no_error ((GError *) tts_check_dialog_get_error (dialog));
+  g_object_get (dialog, "error", &error, NULL);
+  g_assert_no_error (error);
   g_assert_nonnull (strstr (good, "Your Token Works"));
   g_assert_nonnull (strstr (good, "5WX01234"));
   g_assert_nonnull (strstr (good, "5WY99999"));
@@ -442,8 +442,8 @@ test_check_existing (Fixture       *fixture,
   tts_fake_tastytrade_revoke_grants (fixture->fake, TTS_TEST_CLIENT_ID);
   revoked = run_check (fixture);
   dialog = tts_window_get_check_dialog (fixture->window);
-  error = tts_check_dialog_get_error (dialog);
-  g_assert_error ((GError *) error, TTS_ERROR, TTS_ERROR_INVALID_GRANT);
+  g_object_get (dialog, "error", &error, NULL);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_INVALID_GRANT);
   g_assert_nonnull (strstr (revoked, error->message));
   g_assert_nonnull (strstr (revoked, tts_error_get_remedy (error)));
   g_assert_null (strstr (revoked, token));
@@ -461,7 +461,7 @@ static void
 test_other_sdk_names (Fixture       *fixture,
                       gconstpointer  data)
 {
-  TtsCredentialsPage *page = tts_window_get_credentials_page (fixture->window);
+  TtsCredentialsPage *page = TTS_CREDENTIALS_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE));
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(TtsWindow) again = NULL;
   g_autofree char *path = g_build_filename (fixture->folder_path, ".env", NULL);
@@ -469,6 +469,7 @@ test_other_sdk_names (Fixture       *fixture,
   g_autofree char *secret = NULL;
   g_autofree char *token = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *problem = NULL;
   TtsCredentialsPage *again_page;
 
   tts_test_window_fill_credentials (fixture, FALSE, NULL);
@@ -477,7 +478,8 @@ test_other_sdk_names (Fixture       *fixture,
   /* A name that is no name holds the sign-in back, and says why. */
   tts_credentials_page_set_file_name (page, "my secrets");
   g_assert_false (tts_page_get_complete (TTS_PAGE (page)));
-  g_assert_nonnull (strstr (tts_credentials_page_get_problem (page), "cannot be used as a file name"));
+  problem = tts_test_get_string (page, "problem");
+  g_assert_nonnull (strstr (problem, "cannot be used as a file name"));
   tts_credentials_page_set_file_name (page, ".env");
   g_assert_true (tts_page_get_complete (TTS_PAGE (page)));
 
@@ -493,7 +495,7 @@ test_other_sdk_names (Fixture       *fixture,
   g_assert_null (strstr (contents, "TT_API_CLIENT_ID"));
   g_assert_false (g_file_test (fixture->folder_path, G_FILE_TEST_IS_REGULAR));
 
-  text = tts_test_visible_text (GTK_WIDGET (tts_window_get_done_page (fixture->window)));
+  text = tts_test_visible_text (GTK_WIDGET (TTS_DONE_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_DONE_PAGE))));
   g_test_message ("Done page: %s", text);
   g_assert_nonnull (strstr (text, "load_dotenv(\".env\")"));
   g_assert_nonnull (strstr (text, "Session(os.environ[\"TT_SECRET\"], os.environ[\"TT_REFRESH\"]"));
@@ -503,7 +505,9 @@ test_other_sdk_names (Fixture       *fixture,
   g_assert_cmpint (g_settings_get_enum (settings, "key-set"), ==, TTS_KEY_SET_TASTYWARE);
   g_assert_cmpstr (g_settings_get_string (settings, "file-name"), ==, ".env");
   again = g_object_ref_sink (tts_window_new (NULL, FALSE, NULL, NULL, NULL, NULL));
-  again_page = tts_window_get_credentials_page (again);
+  /* Its pages come once it has drawn. */
+  gtk_window_present (GTK_WINDOW (again));
+  again_page = TTS_CREDENTIALS_PAGE (tts_test_find_page (again, TTS_TYPE_CREDENTIALS_PAGE));
   g_assert_cmpint (tts_credentials_page_get_key_set (again_page), ==, TTS_KEY_SET_TASTYWARE);
   g_assert_cmpstr (tts_credentials_page_get_file_name (again_page), ==, ".env");
   gtk_window_destroy (GTK_WINDOW (again));
@@ -541,19 +545,19 @@ static void
 test_welcome_first (Fixture       *fixture,
                     gconstpointer  data)
 {
-  TtsPage *welcome = TTS_PAGE (tts_window_get_welcome_page (fixture->window));
+  TtsPage *welcome = TTS_PAGE (TTS_WELCOME_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_WELCOME_PAGE)));
 
-  g_assert_true (tts_window_get_visible_page (fixture->window) == welcome);
+  g_assert_true (tts_test_visible_page (fixture->window) == welcome);
   tts_test_window_wait_until (fixture, pages_made, "the other pages to be made");
 
   tts_test_window_activate_primary (fixture);
-  g_assert_true (tts_window_get_visible_page (fixture->window) ==
-                 TTS_PAGE (tts_window_get_start_page (fixture->window)));
+  g_assert_true (tts_test_visible_page (fixture->window) ==
+                 TTS_PAGE (TTS_START_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_START_PAGE))));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.back", NULL));
-  g_assert_true (tts_window_get_visible_page (fixture->window) == welcome);
+  g_assert_true (tts_test_visible_page (fixture->window) == welcome);
   /* Nothing before it: Escape stays. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.back", NULL));
-  g_assert_true (tts_window_get_visible_page (fixture->window) == welcome);
+  g_assert_true (tts_test_visible_page (fixture->window) == welcome);
 }
 
 /* The size the user left the window at comes back next time. */
@@ -618,7 +622,7 @@ static gboolean
 chooser_closed (Fixture *fixture)
 {
   return find_chooser () == NULL &&
-         !tts_credentials_page_get_choosing (tts_window_get_credentials_page (fixture->window));
+         !tts_test_get_boolean (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE), "choosing");
 }
 
 static GFile *chosen_folder;
@@ -681,7 +685,7 @@ chooser_in_folder (Fixture *fixture)
 static gboolean
 folder_taken (Fixture *fixture)
 {
-  GFile *folder = tts_credentials_page_get_folder (tts_window_get_credentials_page (fixture->window));
+  GFile *folder = tts_credentials_page_get_folder (TTS_CREDENTIALS_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE)));
 
   return folder != NULL && g_file_equal (folder, chosen_folder);
 }
@@ -690,7 +694,7 @@ static void
 test_choose_folder (Fixture       *fixture,
                     gconstpointer  data)
 {
-  TtsCredentialsPage *page = tts_window_get_credentials_page (fixture->window);
+  TtsCredentialsPage *page = TTS_CREDENTIALS_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE));
   g_autoptr(GFile) project = g_file_get_child (fixture->folder, "project");
   g_autoptr(GError) error = NULL;
   GtkFileChooser *chooser;
@@ -721,7 +725,7 @@ test_choose_folder (Fixture       *fixture,
   tts_test_window_wait_until (fixture, chooser_closed, "the folder chooser to close");
   g_assert_true (g_file_equal (tts_credentials_page_get_folder (page), fixture->folder));
   g_assert_true (tts_page_get_complete (TTS_PAGE (page)));
-  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+  g_assert_true (tts_test_visible_page (fixture->window) == TTS_PAGE (page));
 
   /* Again, and another folder chosen: the page takes it. */
   tts_test_press (choose);
@@ -746,7 +750,7 @@ test_open_api_settings (Fixture       *fixture,
                         gconstpointer  data)
 {
   g_autoptr(GAppInfo) browser = g_app_info_get_default_for_uri_scheme ("https");
-  TtsStartPage *page = tts_window_get_start_page (fixture->window);
+  TtsStartPage *page = TTS_START_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_START_PAGE));
 
   if (browser != NULL || tts_test_session_bus_offers ("org.freedesktop.portal.Desktop"))
     {
@@ -755,10 +759,10 @@ test_open_api_settings (Fixture       *fixture,
     }
 
   tts_test_window_activate_primary (fixture);
-  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+  g_assert_true (tts_test_visible_page (fixture->window) == TTS_PAGE (page));
   tts_test_press (tts_test_find_button (GTK_WIDGET (page), "_Open API Settings"));
   tts_test_window_wait_for_toast (fixture, "Could not open your web browser.");
-  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+  g_assert_true (tts_test_visible_page (fixture->window) == TTS_PAGE (page));
 }
 
 #if GTK_CHECK_VERSION (4, 10, 0)
@@ -829,7 +833,7 @@ static void
 test_open_folder (Fixture       *fixture,
                   gconstpointer  data)
 {
-  TtsDonePage *page = tts_window_get_done_page (fixture->window);
+  TtsDonePage *page = TTS_DONE_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_DONE_PAGE));
   GtkButton *open;
 #if GTK_CHECK_VERSION (4, 10, 0)
   static const GDBusInterfaceVTable vtable = { .method_call = file_manager_call_cb };
@@ -889,7 +893,7 @@ test_open_folder (Fixture       *fixture,
 
   tts_test_press (open);
   tts_test_window_wait_for_toast (fixture, "Could not open the folder.");
-  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+  g_assert_true (tts_test_visible_page (fixture->window) == TTS_PAGE (page));
 }
 
 /* With no desktop portal on the tests' bus, GTK 4.10 and later say once that they miss it
@@ -976,7 +980,8 @@ settle_clipboard (Fixture *fixture)
 static gboolean
 clipboard_cleared (Fixture *fixture)
 {
-  return !tts_done_page_get_clipboard_pending (tts_window_get_done_page (fixture->window));
+  return !tts_test_get_boolean (tts_test_find_page (fixture->window, TTS_TYPE_DONE_PAGE),
+                                "clipboard-pending");
 }
 
 /* The refresh token copied from the done page leaves the clipboard after a while, unless the
@@ -997,15 +1002,15 @@ test_copied_token_cleared (Fixture       *fixture,
   tts_test_window_sign_in_on_page (fixture);
   tts_test_window_assert_flow_done (fixture);
 
-  page = tts_window_get_done_page (fixture->window);
-  tts_done_page_set_clipboard_timeout (page, 300);
+  page = TTS_DONE_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_DONE_PAGE));
+  g_object_set (page, "clipboard-timeout", 300, NULL);
   copy = find_button_with_tooltip (GTK_WIDGET (page), "Copy Refresh Token");
   g_assert_nonnull (copy);
 
   tts_test_press (copy);
   copied = clipboard_text (fixture);
   g_assert_cmpstr (copied, ==, tts_flow_get_refresh_token (fixture->flow));
-  g_assert_true (tts_done_page_get_clipboard_pending (page));
+  g_assert_true (tts_test_get_boolean (page, "clipboard-pending"));
   tts_test_window_wait_until (fixture, clipboard_cleared, "the copied token to be cleared");
   after = clipboard_text (fixture);
   g_assert_null (after);

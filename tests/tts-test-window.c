@@ -54,7 +54,7 @@ load_changed_cb (WebKitWebView   *web_view,
 static gboolean
 signin_page_prepared (TtsTestWindow *fixture)
 {
-  TtsSigninPage *page = tts_window_get_signin_page (fixture->window);
+  TtsSigninPage *page = TTS_SIGNIN_PAGE (tts_test_lookup_page (fixture->window, TTS_TYPE_SIGNIN_PAGE));
 
   return page != NULL && tts_signin_page_get_prepared (page);
 }
@@ -130,8 +130,8 @@ tts_test_window_assert_flow_done (TtsTestWindow *fixture)
   if (tts_flow_get_state (fixture->flow) == TTS_FLOW_STATE_FAILED)
     g_error ("The flow failed: %s", tts_flow_get_error (fixture->flow)->message);
 
-  g_assert_true (tts_window_get_visible_page (fixture->window) ==
-                 TTS_PAGE (tts_window_get_done_page (fixture->window)));
+  g_assert_true (tts_test_visible_page (fixture->window) ==
+                 TTS_PAGE (TTS_DONE_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_DONE_PAGE))));
 }
 
 void
@@ -155,34 +155,40 @@ tts_test_window_fill_credentials (TtsTestWindow *fixture,
                                   gboolean       use_refresh_token,
                                   const char    *refresh_token)
 {
-  TtsCredentialsPage *page = tts_window_get_credentials_page (fixture->window);
+  g_autofree char *problem = NULL;
+  TtsCredentialsPage *page = TTS_CREDENTIALS_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE));
 
-  g_assert_true (tts_window_get_visible_page (fixture->window) ==
-                 TTS_PAGE (tts_window_get_welcome_page (fixture->window)));
+  g_assert_true (tts_test_visible_page (fixture->window) ==
+                 TTS_PAGE (TTS_WELCOME_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_WELCOME_PAGE))));
   tts_test_window_activate_primary (fixture);
-  g_assert_true (tts_window_get_visible_page (fixture->window) ==
-                 TTS_PAGE (tts_window_get_start_page (fixture->window)));
-  tts_start_page_set_use_refresh_token (tts_window_get_start_page (fixture->window), use_refresh_token);
+  g_assert_true (tts_test_visible_page (fixture->window) ==
+                 TTS_PAGE (TTS_START_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_START_PAGE))));
+  tts_start_page_set_use_refresh_token (TTS_START_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_START_PAGE)), use_refresh_token);
   tts_test_window_activate_primary (fixture);
-  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+  g_assert_true (tts_test_visible_page (fixture->window) == TTS_PAGE (page));
   /* Typing goes straight into the first field. */
-  assert_focus_in (fixture, GTK_WIDGET (tts_credentials_page_get_client_id_row (page)));
+  assert_focus_in (fixture, GTK_WIDGET (tts_test_find_entry (GTK_WIDGET (page), "Client _ID")));
 
   /* An empty field keeps the primary action off and says why. */
   g_assert_false (tts_page_get_complete (TTS_PAGE (page)));
-  g_assert_nonnull (tts_credentials_page_get_problem (page));
+  problem = tts_test_get_string (page, "problem");
+  g_assert_nonnull (problem);
+  g_clear_pointer (&problem, g_free);
 
-  gtk_editable_set_text (tts_credentials_page_get_client_id_row (page), "  " TTS_TEST_CLIENT_ID "\n");
-  gtk_editable_set_text (tts_credentials_page_get_client_secret_row (page), "bad secret");
+  gtk_editable_set_text (tts_test_find_entry (GTK_WIDGET (page), "Client _ID"), "  " TTS_TEST_CLIENT_ID "\n");
+  gtk_editable_set_text (tts_test_find_entry (GTK_WIDGET (page), "Client Se_cret"), "bad secret");
   g_assert_false (tts_page_get_complete (TTS_PAGE (page)));
-  g_assert_nonnull (strstr (tts_credentials_page_get_problem (page), "space"));
+  problem = tts_test_get_string (page, "problem");
+  g_assert_nonnull (strstr (problem, "space"));
+  g_clear_pointer (&problem, g_free);
 
-  gtk_editable_set_text (tts_credentials_page_get_client_secret_row (page), " " TTS_TEST_CLIENT_SECRET " ");
+  gtk_editable_set_text (tts_test_find_entry (GTK_WIDGET (page), "Client Se_cret"), " " TTS_TEST_CLIENT_SECRET " ");
   if (use_refresh_token)
-    gtk_editable_set_text (tts_credentials_page_get_refresh_token_row (page), refresh_token);
+    gtk_editable_set_text (tts_test_find_entry (GTK_WIDGET (page), "_Refresh Token"), refresh_token);
 
   g_assert_true (tts_page_get_complete (TTS_PAGE (page)));
-  g_assert_null (tts_credentials_page_get_problem (page));
+  problem = tts_test_get_string (page, "problem");
+  g_assert_null (problem);
 }
 
 void
@@ -264,9 +270,9 @@ tts_test_window_wait_for_first_page (TtsTestWindow *fixture,
 void
 tts_test_window_sign_in_on_page (TtsTestWindow *fixture)
 {
-  TtsSigninPage *page = tts_window_get_signin_page (fixture->window);
+  TtsSigninPage *page = TTS_SIGNIN_PAGE (tts_test_lookup_page (fixture->window, TTS_TYPE_SIGNIN_PAGE));
 
-  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+  g_assert_true (tts_test_visible_page (fixture->window) == TTS_PAGE (page));
   tts_test_window_wait_for_first_page (fixture, "/auth.html");
   /* The user sees where they type their password. */
   g_assert_cmpstr (tts_signin_page_get_host (page), ==, "127.0.0.1");
@@ -363,7 +369,7 @@ tts_test_window_open_window (TtsTestWindow *fixture,
   /* The sign-in page comes after the first frame, its web process up: count loads from
    * there. */
   tts_test_window_wait_until (fixture, signin_page_prepared, "the sign-in page to be prepared");
-  fixture->web_view = tts_signin_page_get_web_view (tts_window_get_signin_page (fixture->window));
+  fixture->web_view = tts_signin_page_get_web_view (TTS_SIGNIN_PAGE (tts_test_lookup_page (fixture->window, TTS_TYPE_SIGNIN_PAGE)));
   fixture->loads_finished = 0;
   g_clear_pointer (&fixture->last_loaded_uri, g_free);
   g_signal_connect (fixture->web_view, "load-changed", G_CALLBACK (load_changed_cb), fixture);
@@ -480,7 +486,7 @@ tts_test_window_check_shown (TtsTestWindow *fixture)
   TtsCheckDialog *dialog = tts_window_get_check_dialog (fixture->window);
   g_autofree char *text = NULL;
 
-  if (dialog == NULL || !tts_check_dialog_get_done (dialog))
+  if (dialog == NULL || !tts_test_get_boolean (dialog, "done"))
     return FALSE;
   /* An AdwAlertDialog's sheet shows its content a frame or more after it is presented,
    * which can be after the check. */

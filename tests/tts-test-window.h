@@ -9,10 +9,10 @@
 
 #pragma once
 
-#include "tts-credentials-page-private.h"
 #include "tts-fake-tastytrade.h"
 #include "tts-signin-page-private.h"
 #include "tts-test-files.h"
+#include "tts-test-pages.h"
 #include "tts-window-private.h"
 
 G_BEGIN_DECLS

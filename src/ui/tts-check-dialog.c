@@ -39,6 +39,7 @@ G_DEFINE_FINAL_TYPE (TtsCheckDialog, tts_check_dialog, ADW_TYPE_MESSAGE_DIALOG)
 enum {
   PROP_0,
   PROP_DONE,
+  PROP_ERROR,
   N_PROPS
 };
 
@@ -191,6 +192,10 @@ tts_check_dialog_get_property (GObject    *object,
       g_value_set_boolean (value, self->done);
       break;
 
+    case PROP_ERROR:
+      g_value_set_boxed (value, self->error);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -205,9 +210,14 @@ tts_check_dialog_class_init (TtsCheckDialogClass *klass)
   object_class->finalize = tts_check_dialog_finalize;
   object_class->get_property = tts_check_dialog_get_property;
 
+  /* Whether the check has finished; then "error" says why it failed, NULL when the
+   * credentials work. */
   properties[PROP_DONE] =
     g_param_spec_boolean ("done", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ERROR] =
+    g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -271,20 +281,4 @@ tts_check_dialog_present (TtsCheckDialog *self)
 #else
   gtk_window_present (GTK_WINDOW (self));
 #endif
-}
-
-gboolean
-tts_check_dialog_get_done (TtsCheckDialog *self)
-{
-  g_return_val_if_fail (TTS_IS_CHECK_DIALOG (self), FALSE);
-
-  return self->done;
-}
-
-const GError *
-tts_check_dialog_get_error (TtsCheckDialog *self)
-{
-  g_return_val_if_fail (TTS_IS_CHECK_DIALOG (self), NULL);
-
-  return self->error;
 }

@@ -27,10 +27,8 @@ TtsCheckDialog *tts_check_dialog_new        (GtkWindow      *parent,
                                              GFile          *folder,
                                              const char     *file_name,
                                              const char     *api_uri);
-/* Shows the dialog over the window given to tts_check_dialog_new(). */
+/* Shows the dialog over the window given to tts_check_dialog_new(). "done" and "error"
+ * say how the check ended. */
 void            tts_check_dialog_present    (TtsCheckDialog *self);
-/* Whether the check has finished; then its error, NULL when the credentials work. */
-gboolean        tts_check_dialog_get_done   (TtsCheckDialog *self);
-const GError   *tts_check_dialog_get_error  (TtsCheckDialog *self);
 
 G_END_DECLS

@@ -8,7 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "tts-credential.h"
-#include "tts-credentials-page-private.h"
+#include "tts-credentials-page.h"
 #include "tts-secrets-file.h"
 #include "tts-wipe.h"
 
@@ -46,6 +46,16 @@ struct _TtsCredentialsPage
 };
 
 G_DEFINE_FINAL_TYPE (TtsCredentialsPage, tts_credentials_page, TTS_TYPE_PAGE)
+
+enum {
+  PROP_0,
+  PROP_PROBLEM,
+  PROP_SECRETS_EXIST,
+  PROP_CHOOSING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* Checks one field; an empty field is only a hint, a malformed one is marked as an error. */
 static gboolean
@@ -128,10 +138,14 @@ update_complete (TtsCredentialsPage *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->file_name_row), "error");
     }
 
-  g_free (self->problem);
-  self->problem = g_steal_pointer (&problem);
-  gtk_label_set_text (self->problem_label, self->problem != NULL ? self->problem : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->problem_label), self->problem != NULL);
+  if (g_strcmp0 (problem, self->problem) != 0)
+    {
+      g_free (self->problem);
+      self->problem = g_steal_pointer (&problem);
+      gtk_label_set_text (self->problem_label, self->problem != NULL ? self->problem : "");
+      gtk_widget_set_visible (GTK_WIDGET (self->problem_label), self->problem != NULL);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROBLEM]);
+    }
 
   tts_page_set_complete (TTS_PAGE (self), complete);
 }
@@ -140,6 +154,18 @@ static void
 field_changed_cb (TtsCredentialsPage *self)
 {
   update_complete (self);
+}
+
+static void
+set_secrets_exist (TtsCredentialsPage *self,
+                   gboolean            exist)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->existing_row), exist);
+  if (self->secrets_exist == exist)
+    return;
+
+  self->secrets_exist = exist;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SECRETS_EXIST]);
 }
 
 static void
@@ -156,9 +182,7 @@ query_existing_cb (GObject      *object,
     return;
 
   self = TTS_CREDENTIALS_PAGE (user_data);
-  self->secrets_exist = info != NULL;
-  gtk_widget_set_visible (GTK_WIDGET (self->existing_row), self->secrets_exist);
-  if (self->secrets_exist)
+  if (info != NULL)
     {
       /* Translators: %s is a file name such as .secrets */
       g_autofree char *title = g_strdup_printf (_("This folder already has a %s file"), self->file_name);
@@ -171,6 +195,7 @@ query_existing_cb (GObject      *object,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->existing_row), title);
       adw_action_row_set_subtitle (self->existing_row, subtitle);
     }
+  set_secrets_exist (self, info != NULL);
 }
 
 static void
@@ -180,8 +205,7 @@ check_existing_secrets (TtsCredentialsPage *self)
 
   g_cancellable_cancel (self->existing_cancellable);
   g_clear_object (&self->existing_cancellable);
-  self->secrets_exist = FALSE;
-  gtk_widget_set_visible (GTK_WIDGET (self->existing_row), FALSE);
+  set_secrets_exist (self, FALSE);
 
   if (self->folder == NULL || self->file_name == NULL)
     return;
@@ -258,6 +282,7 @@ folder_chosen_cb (GObject      *source,
   g_clear_object (&self->chooser_cancellable);
   if (folder != NULL)
     tts_credentials_page_set_folder (self, folder);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHOOSING]);
   else if (!g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED))
     g_debug ("No folder chosen: %s", error->message);
 }
@@ -278,6 +303,7 @@ choose_folder_cb (TtsCredentialsPage *self)
   gtk_file_dialog_set_initial_folder (self->chooser, self->folder);
   gtk_file_dialog_select_folder (self->chooser, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                  self->chooser_cancellable, folder_chosen_cb, g_object_ref (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHOOSING]);
 }
 #else
 static void
@@ -293,6 +319,7 @@ chooser_response_cb (TtsCredentialsPage   *self,
     }
 
   g_clear_object (&self->chooser);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHOOSING]);
 }
 
 static void
@@ -314,6 +341,7 @@ choose_folder_cb (TtsCredentialsPage *self)
   g_signal_connect_object (self->chooser, "response", G_CALLBACK (chooser_response_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHOOSING]);
 }
 #endif
 
@@ -398,6 +426,33 @@ tts_credentials_page_finalize (GObject *object)
 }
 
 static void
+tts_credentials_page_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  TtsCredentialsPage *self = TTS_CREDENTIALS_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROBLEM:
+      g_value_set_string (value, self->problem);
+      break;
+
+    case PROP_SECRETS_EXIST:
+      g_value_set_boolean (value, self->secrets_exist);
+      break;
+
+    case PROP_CHOOSING:
+      g_value_set_boolean (value, self->chooser != NULL);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 tts_credentials_page_class_init (TtsCredentialsPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -405,7 +460,22 @@ tts_credentials_page_class_init (TtsCredentialsPageClass *klass)
 
   object_class->dispose = tts_credentials_page_dispose;
   object_class->finalize = tts_credentials_page_finalize;
+  object_class->get_property = tts_credentials_page_get_property;
   widget_class->map = tts_credentials_page_map;
+
+  /* The sentence under the fields that says why the page is not complete, or NULL. */
+  properties[PROP_PROBLEM] =
+    g_param_spec_string ("problem", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The folder already has the file: the page says it will be kept. */
+  properties[PROP_SECRETS_EXIST] =
+    g_param_spec_boolean ("secrets-exist", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The folder chooser is open, until the page has its answer. */
+  properties[PROP_CHOOSING] =
+    g_param_spec_boolean ("choosing", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tastytrade_setup/TastytradeSetup/tts-credentials-page.ui");
@@ -533,30 +603,6 @@ tts_credentials_page_clear_secrets (TtsCredentialsPage *self)
   gtk_editable_set_text (GTK_EDITABLE (self->refresh_token_row), "");
 }
 
-GtkEditable *
-tts_credentials_page_get_client_id_row (TtsCredentialsPage *self)
-{
-  return GTK_EDITABLE (self->client_id_row);
-}
-
-GtkEditable *
-tts_credentials_page_get_client_secret_row (TtsCredentialsPage *self)
-{
-  return GTK_EDITABLE (self->client_secret_row);
-}
-
-GtkEditable *
-tts_credentials_page_get_refresh_token_row (TtsCredentialsPage *self)
-{
-  return GTK_EDITABLE (self->refresh_token_row);
-}
-
-const char *
-tts_credentials_page_get_problem (TtsCredentialsPage *self)
-{
-  return self->problem;
-}
-
 TtsKeySet
 tts_credentials_page_get_key_set (TtsCredentialsPage *self)
 {
@@ -600,16 +646,4 @@ tts_credentials_page_set_file_name (TtsCredentialsPage *self,
     gtk_editable_set_text (GTK_EDITABLE (self->file_name_row), file_name);
   gtk_switch_set_active (self->file_name_switch, other);
   file_name_changed_cb (self);
-}
-
-gboolean
-tts_credentials_page_get_secrets_exist (TtsCredentialsPage *self)
-{
-  return self->secrets_exist;
-}
-
-gboolean
-tts_credentials_page_get_choosing (TtsCredentialsPage *self)
-{
-  return self->chooser != NULL;
 }

@@ -8,7 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "tts-account-row.h"
-#include "tts-done-page-private.h"
+#include "tts-done-page.h"
 #include "tts-secrets-file.h"
 #include "tts-wipe.h"
 
@@ -43,6 +43,15 @@ struct _TtsDonePage
 #define CLIPBOARD_TIMEOUT_MS (60 * 1000)
 
 G_DEFINE_FINAL_TYPE (TtsDonePage, tts_done_page, TTS_TYPE_PAGE)
+
+enum {
+  PROP_0,
+  PROP_CLIPBOARD_TIMEOUT,
+  PROP_CLIPBOARD_PENDING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* Takes the token off the clipboard, unless something else was copied since. */
 static void
@@ -225,6 +234,48 @@ tts_done_page_finalize (GObject *object)
 }
 
 static void
+tts_done_page_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  TtsDonePage *self = TTS_DONE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIPBOARD_TIMEOUT:
+      g_value_set_uint (value, self->clipboard_timeout_ms);
+      break;
+
+    case PROP_CLIPBOARD_PENDING:
+      g_value_set_boolean (value, self->copied_token != NULL);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tts_done_page_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  TtsDonePage *self = TTS_DONE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIPBOARD_TIMEOUT:
+      self->clipboard_timeout_ms = g_value_get_uint (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 tts_done_page_class_init (TtsDonePageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -232,6 +283,18 @@ tts_done_page_class_init (TtsDonePageClass *klass)
 
   object_class->dispose = tts_done_page_dispose;
   object_class->finalize = tts_done_page_finalize;
+  object_class->get_property = tts_done_page_get_property;
+  object_class->set_property = tts_done_page_set_property;
+
+  /* How long a copied refresh token stays on the clipboard, in milliseconds. */
+  properties[PROP_CLIPBOARD_TIMEOUT] =
+    g_param_spec_uint ("clipboard-timeout", NULL, NULL, 1, G_MAXUINT, CLIPBOARD_TIMEOUT_MS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /* The page still means to clear a token it copied. */
+  properties[PROP_CLIPBOARD_PENDING] =
+    g_param_spec_boolean ("clipboard-pending", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tastytrade_setup/TastytradeSetup/tts-done-page.ui");
@@ -345,21 +408,4 @@ tts_done_page_clear (TtsDonePage *self)
 
   set_token (self, NULL);
   remove_account_rows (self);
-}
-
-void
-tts_done_page_set_clipboard_timeout (TtsDonePage *self,
-                                     guint        milliseconds)
-{
-  g_return_if_fail (TTS_IS_DONE_PAGE (self));
-
-  self->clipboard_timeout_ms = milliseconds;
-}
-
-gboolean
-tts_done_page_get_clipboard_pending (TtsDonePage *self)
-{
-  g_return_val_if_fail (TTS_IS_DONE_PAGE (self), FALSE);
-
-  return self->copied_token != NULL;
 }
