@@ -85,6 +85,10 @@ test_is_redirect (void)
     "http://localhost:8000/?code=a&state=b",
     "HTTP://LOCALHOST:8000/?code=a",
     "http://localhost:8000/#fragment",
+    /* Not valid percent-encoding after the path: still the redirect URI, to be blocked. */
+    "http://localhost:8000/?code=%ZZ&state=b",
+    "http://localhost:8000?code=%",
+    "http://localhost:8000/#%ZZ",
   };
   static const char *no[] = {
     "https://localhost:8000/?code=a",
@@ -199,6 +203,8 @@ test_parse_redirect (void)
                                            tts_auth_request_get_state (request));
   g_autofree char *elsewhere = g_strdup_printf ("http://localhost:8000.evil.example/?code=xyz&state=%s",
                                                 tts_auth_request_get_state (request));
+  g_autofree char *malformed = g_strdup_printf ("http://localhost:8000/?code=%%ZZ&state=%s",
+                                                tts_auth_request_get_state (request));
   g_autoptr(GError) error = NULL;
   g_autofree char *code = NULL;
 
@@ -210,6 +216,12 @@ test_parse_redirect (void)
   g_assert_cmpint (tts_auth_request_parse_redirect (request, elsewhere, &code, &error), ==,
                    TTS_REDIRECT_NOT_OURS);
   g_assert_no_error (error);
+  g_assert_null (code);
+
+  /* Unreadable, even with our state in it: not an answer to this request. */
+  g_assert_cmpint (tts_auth_request_parse_redirect (request, malformed, &code, &error), ==,
+                   TTS_REDIRECT_REJECTED);
+  g_assert_error (error, TTS_ERROR, TTS_ERROR_STATE_MISMATCH);
   g_assert_null (code);
 }
 

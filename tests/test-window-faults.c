@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
 #include "tts-error.h"
@@ -146,11 +147,28 @@ drain_main_context (void)
 
 typedef struct
 {
+  char *content_type;
+  char *disposition;            /* Content-Disposition, or NULL */
+  char *body;
+} OtherAnswer;
+
+typedef struct
+{
   SoupServer *server;
   guint       port;
   GPtrArray  *paths;            /* every path requested, oldest first */
   GHashTable *redirects;        /* path → Location */
+  GHashTable *answers;          /* path → OtherAnswer */
 } OtherSite;
+
+static void
+other_answer_free (OtherAnswer *answer)
+{
+  g_free (answer->content_type);
+  g_free (answer->disposition);
+  g_free (answer->body);
+  g_free (answer);
+}
 
 static void
 other_site_handler_cb (SoupServer        *server,
@@ -161,6 +179,7 @@ other_site_handler_cb (SoupServer        *server,
 {
   OtherSite *site = user_data;
   const char *location = g_hash_table_lookup (site->redirects, path);
+  OtherAnswer *answer = g_hash_table_lookup (site->answers, path);
   static const char page[] = "<!DOCTYPE html><title>Elsewhere</title><p>Another site.</p>";
 
   g_test_message ("The other site got %s %s", soup_server_message_get_method (msg), path);
@@ -173,6 +192,15 @@ other_site_handler_cb (SoupServer        *server,
     }
 
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  if (answer != NULL)
+    {
+      if (answer->disposition != NULL)
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                      "Content-Disposition", answer->disposition);
+      soup_server_message_set_response (msg, answer->content_type, SOUP_MEMORY_COPY,
+                                        answer->body, strlen (answer->body));
+      return;
+    }
   soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page, strlen (page));
 }
 
@@ -203,6 +231,8 @@ other_site_new (GTlsCertificate *tls)
   site->server = soup_server_new ("tls-certificate", tls, NULL);
   site->paths = g_ptr_array_new_with_free_func (g_free);
   site->redirects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  site->answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) other_answer_free);
   soup_server_add_handler (site->server, NULL, other_site_handler_cb, site, NULL);
   g_assert_true (soup_server_listen (site->server, socket_address,
                                      tls != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, &error));
@@ -219,10 +249,43 @@ other_site_free (OtherSite *site)
   g_clear_object (&site->server);
   g_ptr_array_unref (site->paths);
   g_hash_table_unref (site->redirects);
+  g_hash_table_unref (site->answers);
   g_free (site);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtherSite, other_site_free)
+
+/* GET @path answers @body as @content_type, with Content-Disposition @disposition unless
+ * NULL. */
+static void
+other_site_add (OtherSite  *site,
+                const char *path,
+                const char *content_type,
+                const char *disposition,
+                const char *body)
+{
+  OtherAnswer *answer = g_new0 (OtherAnswer, 1);
+
+  answer->content_type = g_strdup (content_type);
+  answer->disposition = g_strdup (disposition);
+  answer->body = g_strdup (body);
+  g_hash_table_replace (site->answers, g_strdup (path), answer);
+}
+
+static guint
+other_site_count (OtherSite  *site,
+                  const char *path)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < site->paths->len; i++)
+    {
+      if (g_strcmp0 (g_ptr_array_index (site->paths, i), path) == 0)
+        count++;
+    }
+
+  return count;
+}
 
 /* ---- 1. the web process crashes ---- */
 
@@ -532,6 +595,395 @@ test_sign_in_page_sent_elsewhere (Fixture       *fixture,
   g_assert_nonnull (tts_fake_tastytrade_get_last_request (fixture->fake, "/elsewhere"));
   g_assert_cmpstr (webkit_web_view_get_uri (fixture->web_view), !=, elsewhere);
   assert_port_free (fixture);
+}
+
+/* ---- 3b. what the sign-in page and its frames may not do ---- */
+
+/* The home folder main() gave this test program. */
+static char *test_home;
+
+#define DOWNLOAD_TOAST "The sign-in page tried to download a file. Nothing was saved."
+#define EVIL_DESKTOP   "[Desktop Entry]\nType=Application\nName=Evil\nExec=false\n"
+
+/* The downloads WebKit started in the view's session, seen by an emission hook, which runs
+ * before the page's own handlers, so none of their signals is missed. */
+typedef struct
+{
+  GPtrArray *items;             /* WebKitDownload */
+  guint      ended;
+  guint      cancelled;
+} Downloads;
+
+static const char *
+download_uri (WebKitDownload *download)
+{
+  return webkit_uri_request_get_uri (webkit_download_get_request (download));
+}
+
+static void
+download_failed_cb (WebKitDownload *download,
+                    GError         *error,
+                    Downloads      *downloads)
+{
+  g_test_message ("Download of %s failed: %s", download_uri (download), error->message);
+  if (g_error_matches (error, WEBKIT_DOWNLOAD_ERROR, WEBKIT_DOWNLOAD_ERROR_CANCELLED_BY_USER))
+    downloads->cancelled++;
+}
+
+static void
+download_finished_cb (WebKitDownload *download,
+                      Downloads      *downloads)
+{
+  g_test_message ("Download of %s ended, destination %s", download_uri (download),
+                  webkit_download_get_destination (download));
+  downloads->ended++;
+}
+
+static gboolean
+download_started_hook (GSignalInvocationHint *hint,
+                       guint                  n_params,
+                       const GValue          *params,
+                       gpointer               user_data)
+{
+  Downloads *downloads = user_data;
+  WebKitDownload *download = g_value_get_object (&params[1]);
+
+  g_test_message ("Download started: %s", download_uri (download));
+  g_ptr_array_add (downloads->items, g_object_ref (download));
+  g_signal_connect (download, "failed", G_CALLBACK (download_failed_cb), downloads);
+  g_signal_connect (download, "finished", G_CALLBACK (download_finished_cb), downloads);
+
+  return TRUE;
+}
+
+static Downloads *current_downloads;
+
+static gboolean
+link_download_started (Fixture *fixture)
+{
+  for (guint i = 0; i < current_downloads->items->len; i++)
+    {
+      if (g_str_has_suffix (download_uri (g_ptr_array_index (current_downloads->items, i)),
+                            "/saver.html"))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+downloads_ended (Fixture *fixture)
+{
+  return current_downloads->ended == current_downloads->items->len;
+}
+
+/* Every file or folder under @path whose name has @part in it (WebKit's partial files too). */
+static void
+find_named (const char *path,
+            const char *part,
+            GPtrArray  *found)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (strstr (name, part) != NULL)
+        g_ptr_array_add (found, g_steal_pointer (&child));
+      else if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
+               !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        find_named (child, part, found);
+    }
+}
+
+/* Once every download that started has ended: nothing of them is in the home folder, and
+ * the Downloads folder is empty. */
+static void
+assert_nothing_saved (Fixture *fixture)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) dir = NULL;
+
+  tts_test_window_wait_until (fixture, downloads_ended, "the downloads to end");
+  find_named (test_home, "evil", found);
+  for (guint i = 0; i < found->len; i++)
+    g_test_message ("Saved: %s", (const char *) g_ptr_array_index (found, i));
+  g_assert_cmpuint (found->len, ==, 0);
+
+  dir = g_dir_open (g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD), 0, NULL);
+  g_assert_nonnull (dir);
+  g_assert_null (g_dir_read_name (dir));
+}
+
+/* Frames of another site answer with attachments (as text, as a page, as a type the view
+ * cannot show), and a frame of tastytrade's own site clicks a link with a download
+ * attribute, which never gets a response decision: nothing is saved, the user is told
+ * once, and the sign-in goes on to the end. */
+static void
+test_downloads_refused (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(OtherSite) site = other_site_new (NULL);
+  g_autofree char *downloads_dir = g_build_filename (test_home, "Downloads", NULL);
+  g_autofree char *frames = NULL;
+  TtsSigninPage *page = signin_page (fixture);
+  guint signal_id = g_signal_lookup ("download-started", WEBKIT_TYPE_NETWORK_SESSION);
+  Downloads downloads = { 0 };
+  guint hook;
+
+  /* Where WebKit would save: the test's own home and Downloads folder. */
+  g_assert_cmpstr (g_get_home_dir (), ==, test_home);
+  g_assert_cmpstr (g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD), ==, downloads_dir);
+
+  other_site_add (site, "/evil.desktop", "text/plain", "attachment; filename=evil.desktop",
+                  EVIL_DESKTOP);
+  other_site_add (site, "/evil-page", "text/html", "Attachment; filename=\"evil-page.desktop\"",
+                  EVIL_DESKTOP);
+  other_site_add (site, "/evil-type", "application/x-desktop",
+                  "attachment; filename=evil-type.desktop", EVIL_DESKTOP);
+  tts_fake_tastytrade_add_page (fixture->fake, "/saver.html", "Saver",
+                                "<a id=\"save\" download=\"evil-link.desktop\" "
+                                "href=\"/saver.html\">Save</a>\n"
+                                "<script>document.getElementById('save').click();</script>\n");
+  frames = g_strdup_printf ("<iframe src=\"http://127.0.0.2:%u/evil.desktop\"></iframe>\n"
+                            "<iframe src=\"http://127.0.0.2:%u/evil-page\"></iframe>\n"
+                            "<iframe src=\"http://127.0.0.2:%u/evil-type\"></iframe>\n"
+                            "<iframe src=\"/saver.html\"></iframe>\n",
+                            site->port, site->port, site->port);
+  tts_fake_tastytrade_set_login_extra (fixture->fake, frames);
+
+  downloads.items = g_ptr_array_new_with_free_func (g_object_unref);
+  current_downloads = &downloads;
+  hook = g_signal_add_emission_hook (signal_id, 0, download_started_hook, &downloads, NULL);
+
+  start_sign_in (fixture);
+  /* The page's load ends once every frame's answer was decided. */
+  tts_test_window_wait_for_first_page (fixture, "/auth.html");
+  tts_test_window_wait_until (fixture, link_download_started, "the link's download to start");
+  assert_nothing_saved (fixture);
+  g_assert_cmpuint (other_site_count (site, "/evil.desktop"), ==, 1);
+  g_assert_cmpuint (other_site_count (site, "/evil-page"), ==, 1);
+  g_assert_cmpuint (other_site_count (site, "/evil-type"), ==, 1);
+  /* Each attachment was refused before it became a download; the link's download was
+   * cancelled as it started. */
+  g_assert_cmpuint (downloads.items->len, ==, 1);
+  g_assert_cmpuint (downloads.cancelled, ==, 1);
+  g_assert_cmpuint (tts_signin_page_get_downloads_refused (page), ==, 4);
+  tts_test_window_wait_for_toast (fixture, DOWNLOAD_TOAST);
+
+  /* The sign-in goes on, and nothing turns up later either. */
+  g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
+  tts_test_window_sign_in_on_page (fixture);
+  tts_test_window_assert_flow_done (fixture);
+  tts_test_window_assert_secrets_saved (fixture);
+  assert_nothing_saved (fixture);
+  g_assert_cmpuint (downloads.cancelled, ==, downloads.items->len);
+
+  g_signal_remove_emission_hook (signal_id, hook);
+  for (guint i = 0; i < downloads.items->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (downloads.items, i), &downloads);
+  current_downloads = NULL;
+  g_ptr_array_unref (downloads.items);
+}
+
+typedef struct
+{
+  gboolean  done;
+  char     *text;
+} StringResult;
+
+static void
+string_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  StringResult *string_result = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source),
+                                                                          result, &error);
+
+  g_assert_no_error (error);
+  string_result->text = jsc_value_to_string (value);
+  string_result->done = TRUE;
+}
+
+/* What @script evaluates to in the page, as a string. */
+static char *
+script_string (Fixture    *fixture,
+               const char *script)
+{
+  StringResult result = { FALSE, NULL };
+
+  webkit_web_view_evaluate_javascript (fixture->web_view, script, -1, NULL, NULL, NULL,
+                                       string_done_cb, &result);
+  while (!result.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  return result.text;
+}
+
+static gboolean
+permission_request_hook (GSignalInvocationHint *hint,
+                         guint                  n_params,
+                         const GValue          *params,
+                         gpointer               user_data)
+{
+  guint *asked = user_data;
+
+  g_test_message ("The page asks: %s", G_OBJECT_TYPE_NAME (g_value_get_object (&params[1])));
+  (*asked)++;
+
+  return TRUE;
+}
+
+/* What the sign-in page asks for, and what it is answered. */
+static const char ask_script[] =
+  "var answers = window.ttsAnswers = {};"
+  "navigator.geolocation.getCurrentPosition("
+  "  function () { answers.geolocation = 'granted'; },"
+  "  function (e) {"
+  "    answers.geolocation = e.code === e.PERMISSION_DENIED ? 'denied' : 'error ' + e.code; });"
+  "document.addEventListener('pointerlockchange', function () {"
+  "  answers.pointer = document.pointerLockElement ? 'locked' : 'unlocked'; });"
+  "document.addEventListener('pointerlockerror', function () { answers.pointer = 'denied'; });"
+  "var lock = document.body.requestPointerLock();"
+  "if (lock && lock.catch) lock.catch(function () {});"
+  "navigator.clipboard.readText().then(function () { answers.clipboard = 'read'; },"
+  "                                    function (e) { answers.clipboard = e.name; });"
+  "Notification.requestPermission().then(function (p) { answers.notifications = p; });"
+  "navigator.permissions.query({ name: 'geolocation' })"
+  "  .then(function (s) { answers.query = s.state; });";
+
+/* The sign-in page asks for the user's location, the pointer (which WebKit would grant by
+ * itself), the clipboard and notifications: the program denies each request itself, and
+ * the sign-in goes on. */
+static void
+test_permissions_denied (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  guint signal_id = g_signal_lookup ("permission-request", WEBKIT_TYPE_WEB_VIEW);
+  TtsSigninPage *page = signin_page (fixture);
+  g_autofree char *answers = NULL;
+  guint asked = 0;
+  guint hook;
+
+  hook = g_signal_add_emission_hook (signal_id, 0, permission_request_hook, &asked, NULL);
+  start_sign_in (fixture);
+  tts_test_window_wait_for_first_page (fixture, "/auth.html");
+
+  tts_test_window_run_script (fixture, ask_script);
+  tts_test_window_wait_for_script (fixture,
+                                   "['geolocation', 'pointer', 'clipboard', 'notifications',"
+                                   " 'query'].every(function (k) { return k in ttsAnswers; })");
+  answers = script_string (fixture,
+                           "[ttsAnswers.geolocation, ttsAnswers.pointer, ttsAnswers.clipboard,"
+                           " ttsAnswers.notifications, ttsAnswers.query].join(' ')");
+  g_assert_cmpstr (answers, ==, "denied denied NotAllowedError denied denied");
+
+  /* Every request that reached the program was denied by it, not by WebKit's defaults. */
+  g_assert_cmpuint (asked, >=, 2);
+  g_assert_cmpuint (tts_signin_page_get_permissions_denied (page), ==, asked);
+  g_signal_remove_emission_hook (signal_id, hook);
+
+  tts_test_window_sign_in_on_page (fixture);
+  tts_test_window_assert_flow_done (fixture);
+  tts_test_window_assert_secrets_saved (fixture);
+}
+
+/* Navigations to a redirect URI with a state that is not ours, seen before the page's own
+ * decision (an emission hook runs before the handlers). */
+static gboolean
+forged_navigation_hook (GSignalInvocationHint *hint,
+                        guint                  n_params,
+                        const GValue          *params,
+                        gpointer               user_data)
+{
+  guint *seen = user_data;
+  WebKitPolicyDecision *decision = g_value_get_object (&params[1]);
+  WebKitNavigationAction *action;
+  const char *uri;
+
+  if (g_value_get_enum (&params[2]) != WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION)
+    return TRUE;
+
+  action = webkit_navigation_policy_decision_get_navigation_action (
+    WEBKIT_NAVIGATION_POLICY_DECISION (decision));
+  uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
+  if (strstr (uri, "state=WRONG") != NULL)
+    {
+      g_test_message ("Forged answer: %s", uri);
+      (*seen)++;
+    }
+
+  return TRUE;
+}
+
+static guint forged_seen;
+
+static gboolean
+both_forgeries_seen (Fixture *fixture)
+{
+  return forged_seen >= 2;
+}
+
+/* A frame of another site on the sign-in page sends its own answer to the redirect URI,
+ * with a state that is not ours, by script and by a server redirect: both are blocked and
+ * ignored, as the listener ignores them, and the user's sign-in goes on to the end. */
+static void
+test_frame_forges_the_answer (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(OtherSite) site = other_site_new (NULL);
+  guint signal_id = g_signal_lookup ("decide-policy", WEBKIT_TYPE_WEB_VIEW);
+  g_autofree char *script_page = NULL;
+  g_autofree char *frames = NULL;
+  g_autoptr(GUri) shown = NULL;
+  GPtrArray *requests;
+  guint hook;
+
+  script_page = g_strdup_printf ("<!DOCTYPE html><title>Captcha</title><script>"
+                                 "location.href = '%s/?code=forged-by-script&state=WRONG';"
+                                 "</script>",
+                                 fixture->redirect_uri);
+  other_site_add (site, "/forge.html", "text/html", NULL, script_page);
+  g_hash_table_insert (site->redirects, g_strdup ("/forge-redirect"),
+                       g_strdup_printf ("%s/?code=forged-by-redirect&state=WRONG",
+                                        fixture->redirect_uri));
+  frames = g_strdup_printf ("<iframe src=\"http://127.0.0.2:%u/forge.html\"></iframe>\n"
+                            "<iframe src=\"http://127.0.0.2:%u/forge-redirect\"></iframe>\n",
+                            site->port, site->port);
+  tts_fake_tastytrade_set_login_extra (fixture->fake, frames);
+
+  forged_seen = 0;
+  hook = g_signal_add_emission_hook (signal_id, 0, forged_navigation_hook, &forged_seen, NULL);
+  start_sign_in (fixture);
+  tts_test_window_wait_until (fixture, both_forgeries_seen, "both forged answers");
+  g_signal_remove_emission_hook (signal_id, hook);
+  drain_main_context ();
+
+  /* Still waiting for the user, on tastytrade's page. */
+  g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
+  g_assert_null (tts_flow_get_error (fixture->flow));
+  g_assert_null (tts_fake_tastytrade_get_last_request (fixture->fake, "/oauth/token"));
+  shown = g_uri_parse (webkit_web_view_get_uri (fixture->web_view), G_URI_FLAGS_NONE, NULL);
+  g_assert_cmpstr (g_uri_get_path (shown), ==, "/auth.html");
+
+  tts_test_window_sign_in_on_page (fixture);
+  tts_test_window_assert_flow_done (fixture);
+  tts_test_window_assert_secrets_saved (fixture);
+  /* Only the real code went to the token endpoint. */
+  requests = tts_fake_tastytrade_get_requests (fixture->fake);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      TtsFakeRequest *request = g_ptr_array_index (requests, i);
+      const char *code = g_hash_table_lookup (request->params, "code");
+
+      g_assert_true (code == NULL || !g_str_has_prefix (code, "forged"));
+    }
+  g_assert_cmpuint (other_site_count (site, "/forge.html"), ==, 1);
+  g_assert_cmpuint (other_site_count (site, "/forge-redirect"), ==, 1);
 }
 
 /* ---- 4. TLS failure in the web view ---- */
@@ -865,10 +1317,59 @@ test_error_text_is_not_markup (Fixture       *fixture,
   g_assert_nonnull (strstr (text, "tastytrade said: “Fish & <b>chips</b>”."));
 }
 
+/* Caches and data stay where they were, so that only a download would land in the test's
+ * home. */
+static void
+keep_user_dir (const char *variable,
+               const char *real_home,
+               const char *below_home)
+{
+  g_autofree char *path = NULL;
+
+  if (g_getenv (variable) != NULL || real_home == NULL)
+    return;
+  path = g_build_filename (real_home, below_home, NULL);
+  g_setenv (variable, path, TRUE);
+}
+
+/* A home folder of the test's own, with a Downloads folder, set before GLib or GTK look
+ * it up: where WebKit would save a download. */
+static char *
+make_test_home (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *home = g_dir_make_tmp ("tts-home-XXXXXX", &error);
+  const char *real_home = g_getenv ("HOME");
+  g_autofree char *config = NULL;
+  g_autofree char *downloads = NULL;
+  g_autofree char *user_dirs = NULL;
+
+  g_assert_no_error (error);
+  keep_user_dir ("XDG_CACHE_HOME", real_home, ".cache");
+  keep_user_dir ("XDG_DATA_HOME", real_home, ".local/share");
+  keep_user_dir ("XDG_STATE_HOME", real_home, ".local/state");
+  config = g_build_filename (home, ".config", NULL);
+  downloads = g_build_filename (home, "Downloads", NULL);
+  user_dirs = g_build_filename (config, "user-dirs.dirs", NULL);
+  g_assert_cmpint (g_mkdir (config, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (user_dirs, "XDG_DOWNLOAD_DIR=\"$HOME/Downloads\"\n", -1,
+                                      &error));
+  g_assert_no_error (error);
+
+  g_setenv ("HOME", home, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+
+  return home;
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
+  test_home = make_test_home ();
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -881,6 +1382,9 @@ main (int   argc,
   ADD ("script-navigation-stopped", test_script_navigation_stopped, NULL);
   ADD ("third-party-frame-loads", test_third_party_frame_loads, NULL);
   ADD ("sign-in-page-sent-elsewhere", test_sign_in_page_sent_elsewhere, NULL);
+  ADD ("downloads-refused", test_downloads_refused, NULL);
+  ADD ("permissions-denied", test_permissions_denied, NULL);
+  ADD ("frame-forges-the-answer", test_frame_forges_the_answer, NULL);
   ADD ("tls-failure", test_tls_failure, NULL);
   ADD ("cancel-mid-exchange", test_cancel_mid_exchange, NULL);
   ADD ("close-mid-exchange", test_close_mid_exchange, NULL);
@@ -890,5 +1394,9 @@ main (int   argc,
 
 #undef ADD
 
-  return g_test_run ();
+  status = g_test_run ();
+  tts_test_remove_tree (test_home);
+  g_free (test_home);
+
+  return status;
 }

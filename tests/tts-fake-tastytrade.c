@@ -102,6 +102,8 @@ struct _TtsFakeTastytrade
   char       *username;
   char       *password;
   char       *otp;
+  /* More of the sign-in page: frames of other sites, as a captcha would be. */
+  char       *login_extra_html;
 
   guint       fail_count;
   guint       fail_status;
@@ -407,7 +409,8 @@ error_paragraph (const char *error)
 }
 
 static void
-set_login_page (SoupServerMessage *msg,
+set_login_page (TtsFakeTastytrade *self,
+                SoupServerMessage *msg,
                 const char        *session_id,
                 const char        *client_id,
                 const char        *error)
@@ -427,8 +430,10 @@ set_login_page (SoupServerMessage *msg,
                           "<input id=\"password\" name=\"password\" type=\"password\" "
                           "autocomplete=\"current-password\" required>\n"
                           "<button id=\"sign-in\" type=\"submit\">Sign in</button>\n"
-                          "</form>\n",
-                          client_html, error_html, session_id);
+                          "</form>\n"
+                          "%s",
+                          client_html, error_html, session_id,
+                          self->login_extra_html != NULL ? self->login_extra_html : "");
   set_html (msg, SOUP_STATUS_OK, "Sign in to tastytrade", body);
 }
 
@@ -731,7 +736,7 @@ handle_authorize (TtsFakeTastytrade *self,
     }
 
   session = g_hash_table_lookup (self->sessions, session_id);
-  set_login_page (msg, session_id, session->client_id, NULL);
+  set_login_page (self, msg, session_id, session->client_id, NULL);
 }
 
 static FakeSession *
@@ -773,7 +778,7 @@ handle_login (TtsFakeTastytrade *self,
 
   if (g_strcmp0 (username, self->username) != 0 || g_strcmp0 (password, self->password) != 0)
     {
-      set_login_page (msg, session_id, session->client_id, "Incorrect username or password.");
+      set_login_page (self, msg, session_id, session->client_id, "Incorrect username or password.");
       return;
     }
 
@@ -1486,6 +1491,7 @@ tts_fake_tastytrade_finalize (GObject *object)
   g_clear_pointer (&self->username, g_free);
   g_clear_pointer (&self->password, g_free);
   g_clear_pointer (&self->otp, g_free);
+  g_clear_pointer (&self->login_extra_html, g_free);
   g_clear_pointer (&self->fail_content_type, g_free);
   g_clear_pointer (&self->fail_body, g_free);
 
@@ -1670,6 +1676,16 @@ tts_fake_tastytrade_set_user (TtsFakeTastytrade *self,
   self->password = g_strdup (password);
   g_free (self->otp);
   self->otp = g_strdup (otp);
+}
+
+void
+tts_fake_tastytrade_set_login_extra (TtsFakeTastytrade *self,
+                                     const char        *html)
+{
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+
+  g_free (self->login_extra_html);
+  self->login_extra_html = g_strdup (html);
 }
 
 void

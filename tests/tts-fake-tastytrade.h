@@ -53,6 +53,10 @@ void               tts_fake_tastytrade_set_user           (TtsFakeTastytrade  *s
                                                            const char         *username,
                                                            const char         *password,
                                                            const char         *otp);
+/* More of the sign-in page (GET /auth.html), after its form: frames of other sites, as a
+ * captcha would be, for tests of what the view lets frames do. NULL for none. */
+void               tts_fake_tastytrade_set_login_extra    (TtsFakeTastytrade  *self,
+                                                           const char         *html);
 /* Adds an account that /customers/me/accounts lists. */
 void               tts_fake_tastytrade_add_account        (TtsFakeTastytrade  *self,
                                                            const char         *number,

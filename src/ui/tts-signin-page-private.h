@@ -35,6 +35,10 @@ gboolean       tts_signin_page_get_load_timeout_armed (TtsSigninPage         *se
 gboolean       tts_signin_page_get_prepared           (TtsSigninPage         *self);
 /* How many navigations the view refused to load, since it was made. */
 guint          tts_signin_page_get_refused_count      (TtsSigninPage         *self);
+/* How many downloads the view refused (answers to save rather than show, and downloads
+ * that started anyway), and how many permission requests it denied, since it was made. */
+guint          tts_signin_page_get_downloads_refused  (TtsSigninPage         *self);
+guint          tts_signin_page_get_permissions_denied (TtsSigninPage         *self);
 
 /* The other ways in, beside the view: the user's browser, the copied link, paste-back. */
 GtkButton     *tts_signin_page_get_browser_button     (TtsSigninPage         *self);

@@ -56,6 +56,10 @@ struct _TtsSigninPage
   guint                  load_timeout_id;
 
   guint                  refused;
+  guint                  downloads_refused;
+  guint                  permissions_denied;
+  /* Whether the user heard of a refused download in this attempt: once is enough. */
+  gboolean               download_told;
   TtsSigninPageOpenFunc  open_func;
   gpointer               open_data;
 
@@ -187,6 +191,76 @@ leave_view (TtsSigninPage *self,
     tell_refused (self, parsed);
 }
 
+/* Downloads
+ *
+ * Nothing is ever saved from the sign-in view, whatever the frame: decide-policy ignores
+ * answers that are files, and a download that starts anyway (a link with a download
+ * attribute gets no response decision) is cancelled before it has a file. */
+
+static void
+refuse_download (TtsSigninPage *self,
+                 GUri          *uri)
+{
+  const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+
+  self->downloads_refused++;
+  /* The host only: the rest of an address may carry anything. */
+  g_debug ("Refused a download from %s", host != NULL ? host : "(no host)");
+
+  /* A page can try again and again: one toast per attempt. */
+  if (self->download_told)
+    return;
+  self->download_told = TRUE;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s",
+                              _("The sign-in page tried to download a file. Nothing was saved."));
+}
+
+static gboolean
+decide_destination_cb (WebKitDownload *download,
+                       const char     *suggested_filename)
+{
+  /* Should the cancel below come too late, no file is named. */
+  webkit_download_cancel (download);
+  return TRUE;
+}
+
+static void
+download_started_cb (TtsSigninPage  *self,
+                     WebKitDownload *download)
+{
+  const char *uri = webkit_uri_request_get_uri (webkit_download_get_request (download));
+  g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
+
+  g_signal_connect (download, "decide-destination", G_CALLBACK (decide_destination_cb), NULL);
+  webkit_download_cancel (download);
+  refuse_download (self, parsed);
+}
+
+/* Permissions
+ *
+ * The sign-in needs nothing a page may ask for (location, notifications, camera and
+ * microphone, the clipboard, the pointer, device lists, another site's data, media keys):
+ * every request is denied here, whatever WebKit would do by default (it grants pointer
+ * lock), and every query is answered "denied", so a page need not even ask. */
+
+static gboolean
+permission_request_cb (TtsSigninPage           *self,
+                       WebKitPermissionRequest *request)
+{
+  self->permissions_denied++;
+  g_debug ("Denied a request of the sign-in page: %s", G_OBJECT_TYPE_NAME (request));
+  webkit_permission_request_deny (request);
+  return TRUE;
+}
+
+static gboolean
+query_permission_state_cb (TtsSigninPage              *self,
+                           WebKitPermissionStateQuery *query)
+{
+  webkit_permission_state_query_finish (query, WEBKIT_PERMISSION_STATE_DENIED);
+  return TRUE;
+}
+
 /* Policy
  *
  * WebKitGTK 6.0 does not say which frame a navigation is for: a third-party frame of the
@@ -253,6 +327,31 @@ decide_navigation (TtsSigninPage            *self,
     }
 }
 
+/* Whether an answer is a file to save rather than a page to show: one the view cannot
+ * show, or one its server wants saved (Content-Disposition other than inline), which
+ * WebKit would download even as text or HTML. */
+static gboolean
+is_download (WebKitResponsePolicyDecision *decision)
+{
+  WebKitURIResponse *response = webkit_response_policy_decision_get_response (decision);
+  SoupMessageHeaders *headers = webkit_uri_response_get_http_headers (response);
+  g_autofree char *type = NULL;
+  const char *disposition;
+
+  if (!webkit_response_policy_decision_is_mime_type_supported (decision))
+    return TRUE;
+
+  if (headers == NULL)
+    return FALSE;
+  disposition = soup_message_headers_get_list (headers, "Content-Disposition");
+  if (disposition == NULL)
+    return FALSE;
+
+  /* Its type, as WebKit reads it: all before the first ';'. */
+  type = g_strstrip (g_strndup (disposition, strcspn (disposition, ";")));
+  return type[0] != '\0' && g_ascii_strcasecmp (type, "inline") != 0;
+}
+
 static gboolean
 decide_response (TtsSigninPage                *self,
                  WebKitResponsePolicyDecision *decision)
@@ -261,10 +360,10 @@ decide_response (TtsSigninPage                *self,
   g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
   g_autofree char *message = NULL;
 
-  /* Nothing is downloaded from the sign-in. */
-  if (!webkit_response_policy_decision_is_mime_type_supported (decision))
+  /* Nothing is downloaded from the sign-in, whatever the frame. */
+  if (is_download (decision))
     {
-      tell_refused (self, parsed);
+      refuse_download (self, parsed);
       webkit_policy_decision_ignore (WEBKIT_POLICY_DECISION (decision));
       return TRUE;
     }
@@ -932,6 +1031,12 @@ tts_signin_page_init (TtsSigninPage *self)
 
   g_signal_connect_object (self->web_view, "decide-policy",
                            G_CALLBACK (decide_policy_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "download-started",
+                           G_CALLBACK (download_started_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->web_view, "permission-request",
+                           G_CALLBACK (permission_request_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->web_view, "query-permission-state",
+                           G_CALLBACK (query_permission_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->web_view, "create",
                            G_CALLBACK (create_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->web_view, "load-changed",
@@ -966,6 +1071,7 @@ load (TtsSigninPage *self,
   g_clear_pointer (&self->home, g_uri_unref);
   self->home = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
   self->committed = FALSE;
+  self->download_told = FALSE;
   webkit_web_view_load_uri (self->web_view, uri);
   arm_load_timeout (self);
   uri_changed_cb (self);
@@ -1030,6 +1136,22 @@ tts_signin_page_get_refused_count (TtsSigninPage *self)
   g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), 0);
 
   return self->refused;
+}
+
+guint
+tts_signin_page_get_downloads_refused (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), 0);
+
+  return self->downloads_refused;
+}
+
+guint
+tts_signin_page_get_permissions_denied (TtsSigninPage *self)
+{
+  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), 0);
+
+  return self->permissions_denied;
 }
 
 gboolean
