@@ -118,8 +118,11 @@ save (GTask *task)
                                run->client_id != NULL ? run->client_id : "",
                                run->client_secret,
                                self->refresh_token,
-                               /* Past its last cancellation point a save runs to its end. */
-                               g_task_get_cancellable (task),
+                               /* A renewed token is saved whatever happens: the one it
+                                * replaced may no longer work. Otherwise, past its last
+                                * cancellation point a save runs to its end. */
+                               self->save == TTS_VERIFIER_SAVE_RENEWED ?
+                               NULL : g_task_get_cancellable (task),
                                save_cb,
                                g_object_ref (task));
 }
@@ -291,6 +294,8 @@ tts_verifier_run_async (TtsVerifier         *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tts_verifier_run_async);
+  /* A cancel after the file was written must not report the run as cancelled. */
+  g_task_set_check_cancellable (task, FALSE);
 
   run = g_new0 (Run, 1);
   run->client_id = g_strdup (client_id);
