@@ -737,7 +737,7 @@ new_check (Fixture    *fixture,
   TtsSetupCheck *check;
 
   check = tts_setup_check_new (file, tts_fake_tastytrade_get_api_uri (fixture->fake), USER_AGENT);
-  tts_setup_check_set_network_timeouts (check, 10, 1);
+  g_object_set (check, "timeout", 10, "retry-delay", 1, NULL);
 
   return check;
 }
@@ -889,7 +889,7 @@ test_core_failure (Fixture       *fixture,
       g_autofree char *api = g_strdup_printf ("http://127.0.0.1:%u", tts_test_free_port ());
 
       check = tts_setup_check_new (file, api, USER_AGENT);
-      tts_setup_check_set_network_timeouts (check, 10, 1);
+      g_object_set (check, "timeout", 10, "retry-delay", 1, NULL);
     }
   else
     check = new_check (fixture, ".secrets");

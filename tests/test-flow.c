@@ -79,7 +79,7 @@ fixture_set_up (Fixture       *fixture,
                                                &error);
   g_assert_no_error (error);
   fixture->flow = tts_flow_new (fixture->environment, "tastytrade-setup/test");
-  tts_flow_set_network_timeouts (fixture->flow, 10, 1);
+  g_object_set (fixture->flow, "timeout", 10, "retry-delay", 1, NULL);
   fixture->browser = soup_session_new ();
 
   fixture->folder_path = g_dir_make_tmp ("tts-flow-XXXXXX", &error);
@@ -811,12 +811,12 @@ test_wait_expires (Fixture       *fixture,
   g_assert_cmpint (tts_flow_get_wait_deadline (fixture->flow), ==, 0);
 
   /* Extending starts the whole wait again. */
-  tts_flow_set_wait_timeout (fixture->flow, 2);
+  g_object_set (fixture->flow, "wait-timeout", 2, NULL);
   g_signal_connect (fixture->flow, "notify::wait-deadline", G_CALLBACK (notify_count_cb), &notified);
   begin (fixture);
   deadline = tts_flow_get_wait_deadline (fixture->flow);
   g_assert_cmpuint (notified, ==, 1);
-  tts_flow_set_wait_timeout (fixture->flow, 1);
+  g_object_set (fixture->flow, "wait-timeout", 1, NULL);
   tts_flow_extend_wait (fixture->flow);
   g_assert_cmpuint (notified, ==, 2);
   g_assert_cmpint (tts_flow_get_wait_deadline (fixture->flow), <, deadline);

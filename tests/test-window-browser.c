@@ -553,7 +553,7 @@ test_more_time (Fixture       *fixture,
   gint64 first;
   gint64 second;
 
-  tts_flow_set_wait_timeout (fixture->flow, 60);
+  g_object_set (fixture->flow, "wait-timeout", 60, NULL);
   start_sign_in (fixture);
 
   first = tts_flow_get_wait_deadline (fixture->flow);
@@ -570,7 +570,7 @@ test_more_time (Fixture       *fixture,
   g_assert_cmpstr (timers, ==, "[tastytrade-setup] sign-in wait");
 
   /* More Time: the full wait again from now (two minutes, for a time that must change). */
-  tts_flow_set_wait_timeout (fixture->flow, 120);
+  g_object_set (fixture->flow, "wait-timeout", 120, NULL);
   press (tts_signin_page_get_more_time_button (page));
   second = tts_flow_get_wait_deadline (fixture->flow);
   g_assert_cmpint (second, >=, first + 60 * G_USEC_PER_SEC);
@@ -596,7 +596,7 @@ test_wait_expires (Fixture       *fixture,
   press (tts_signin_page_get_copy_button (page));
   gtk_editable_set_text (tts_signin_page_get_paste_entry (page), "half a paste");
   /* A second left, from now. */
-  tts_flow_set_wait_timeout (fixture->flow, 1);
+  g_object_set (fixture->flow, "wait-timeout", 1, NULL);
   press (tts_signin_page_get_more_time_button (page));
 
   tts_test_window_wait_until (fixture, tts_test_window_flow_failed, "the wait to run out");
@@ -608,7 +608,7 @@ test_wait_expires (Fixture       *fixture,
   g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 1);
   assert_paste_back_reset (fixture);
 
-  tts_flow_set_wait_timeout (fixture->flow, TTS_FLOW_WAIT_SECONDS);
+  g_object_set (fixture->flow, "wait-timeout", TTS_FLOW_WAIT_SECONDS, NULL);
   tts_test_window_activate_primary (fixture);
   g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
   assert_paste_back_reset (fixture);

@@ -363,7 +363,7 @@ tts_test_window_open_window (TtsTestWindow *fixture,
                                                        fixture->redirect_uri,
                                                        fixture->folder));
   fixture->flow = tts_window_get_flow (fixture->window);
-  tts_flow_set_network_timeouts (fixture->flow, 10, 1);
+  g_object_set (fixture->flow, "timeout", 10, "retry-delay", 1, NULL);
   gtk_window_present (GTK_WINDOW (fixture->window));
 
   /* The sign-in page comes after the first frame, its web process up: count loads from

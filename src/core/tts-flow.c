@@ -70,6 +70,9 @@ enum {
   PROP_ERROR,
   PROP_AUTHORIZE_URI,
   PROP_WAIT_DEADLINE,
+  PROP_WAIT_TIMEOUT,
+  PROP_TIMEOUT,
+  PROP_RETRY_DELAY,
   N_PROPS
 };
 
@@ -233,6 +236,18 @@ tts_flow_get_property (GObject    *object,
       g_value_set_int64 (value, self->wait_deadline);
       break;
 
+    case PROP_WAIT_TIMEOUT:
+      g_value_set_uint (value, self->wait_seconds);
+      break;
+
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout_seconds);
+      break;
+
+    case PROP_RETRY_DELAY:
+      g_value_set_uint (value, self->retry_delay_ms);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -250,6 +265,19 @@ tts_flow_set_property (GObject      *object,
     {
     case PROP_ENVIRONMENT:
       tts_flow_set_environment (self, g_value_get_object (value));
+      break;
+
+    /* Taken by the next attempt. */
+    case PROP_WAIT_TIMEOUT:
+      self->wait_seconds = g_value_get_uint (value);
+      break;
+
+    case PROP_TIMEOUT:
+      self->timeout_seconds = g_value_get_uint (value);
+      break;
+
+    case PROP_RETRY_DELAY:
+      self->retry_delay_ms = g_value_get_uint (value);
       break;
 
     default:
@@ -286,6 +314,18 @@ tts_flow_class_init (TtsFlowClass *klass)
     g_param_spec_int64 ("wait-deadline", NULL, NULL,
                         0, G_MAXINT64, 0,
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* How long the sign-in is waited for, in seconds. */
+  properties[PROP_WAIT_TIMEOUT] =
+    g_param_spec_uint ("wait-timeout", NULL, NULL, 1, G_MAXUINT, TTS_FLOW_WAIT_SECONDS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /* The token client's: a request's time limit in seconds, and the pause before its one
+   * retry in milliseconds. */
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 1, G_MAXUINT, TTS_TOKEN_CLIENT_TIMEOUT_SECONDS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RETRY_DELAY] =
+    g_param_spec_uint ("retry-delay", NULL, NULL, 0, G_MAXUINT, TTS_TOKEN_CLIENT_RETRY_DELAY_MS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -361,17 +401,6 @@ tts_flow_set_environment (TtsFlow        *self,
 }
 
 void
-tts_flow_set_network_timeouts (TtsFlow *self,
-                               guint    timeout_seconds,
-                               guint    retry_delay_ms)
-{
-  g_return_if_fail (TTS_IS_FLOW (self));
-
-  self->timeout_seconds = timeout_seconds;
-  self->retry_delay_ms = retry_delay_ms;
-}
-
-void
 tts_flow_set_file_format (TtsFlow    *self,
                           TtsKeySet   key_set,
                           const char *file_name)
@@ -400,16 +429,6 @@ tts_flow_get_file_name (TtsFlow *self)
   g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
 
   return self->file_name;
-}
-
-void
-tts_flow_set_wait_timeout (TtsFlow *self,
-                           guint    seconds)
-{
-  g_return_if_fail (TTS_IS_FLOW (self));
-  g_return_if_fail (seconds > 0);
-
-  self->wait_seconds = seconds;
 }
 
 gint64

@@ -88,13 +88,11 @@ gboolean         tts_flow_submit_pasted           (TtsFlow         *self,
                                                    const char      *text,
                                                    GError         **error);
 
-/* While AUTHORIZING the flow waits TTS_FLOW_WAIT_SECONDS for the redirect, then fails with
- * TTS_ERROR_SIGN_IN_EXPIRED. "wait-deadline" is when, in g_get_real_time() microseconds
+/* While AUTHORIZING the flow waits "wait-timeout" (TTS_FLOW_WAIT_SECONDS) for the redirect,
+ * then fails with TTS_ERROR_SIGN_IN_EXPIRED. "wait-deadline" is when, in g_get_real_time() microseconds
  * (0 when not waiting); extending starts the full wait again from now. */
 gint64           tts_flow_get_wait_deadline       (TtsFlow         *self);
 void             tts_flow_extend_wait             (TtsFlow         *self);
-void             tts_flow_set_wait_timeout        (TtsFlow         *self,
-                                                   guint            seconds);
 
 /* The embedded page could not be shown. */
 void             tts_flow_fail                    (TtsFlow         *self,
@@ -111,10 +109,5 @@ GFile           *tts_flow_get_secrets_file        (TtsFlow         *self);
 gboolean         tts_flow_get_backup_made         (TtsFlow         *self);
 /* See tts_secrets_file_get_git_may_add(). */
 gboolean         tts_flow_get_git_may_add         (TtsFlow         *self);
-
-/* Seams for tests: timeouts and retry delays of the token client. */
-void             tts_flow_set_network_timeouts    (TtsFlow         *self,
-                                                   guint            timeout_seconds,
-                                                   guint            retry_delay_ms);
 
 G_END_DECLS

@@ -40,6 +40,8 @@ enum {
   PROP_FILE,
   PROP_API_URI,
   PROP_USER_AGENT,
+  PROP_TIMEOUT,
+  PROP_RETRY_DELAY,
   N_PROPS
 };
 
@@ -293,6 +295,14 @@ tts_setup_check_get_property (GObject    *object,
       g_value_set_string (value, self->user_agent);
       break;
 
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout_seconds);
+      break;
+
+    case PROP_RETRY_DELAY:
+      g_value_set_uint (value, self->retry_delay_ms);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -318,6 +328,14 @@ tts_setup_check_set_property (GObject      *object,
 
     case PROP_USER_AGENT:
       self->user_agent = g_value_dup_string (value);
+      break;
+
+    case PROP_TIMEOUT:
+      self->timeout_seconds = g_value_get_uint (value);
+      break;
+
+    case PROP_RETRY_DELAY:
+      self->retry_delay_ms = g_value_get_uint (value);
       break;
 
     default:
@@ -351,6 +369,15 @@ tts_setup_check_class_init (TtsSetupCheckClass *klass)
                          NULL,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                           G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* The token client's: a request's time limit in seconds, and the pause before its one
+   * retry in milliseconds. */
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 1, G_MAXUINT, TTS_TOKEN_CLIENT_TIMEOUT_SECONDS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RETRY_DELAY] =
+    g_param_spec_uint ("retry-delay", NULL, NULL, 0, G_MAXUINT, TTS_TOKEN_CLIENT_RETRY_DELAY_MS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -386,17 +413,6 @@ tts_setup_check_set_force_sandbox (TtsSetupCheck *self,
   g_return_if_fail (TTS_IS_SETUP_CHECK (self));
 
   self->force_sandbox = !!force_sandbox;
-}
-
-void
-tts_setup_check_set_network_timeouts (TtsSetupCheck *self,
-                                      guint          timeout_seconds,
-                                      guint          retry_delay_ms)
-{
-  g_return_if_fail (TTS_IS_SETUP_CHECK (self));
-
-  self->timeout_seconds = timeout_seconds;
-  self->retry_delay_ms = retry_delay_ms;
 }
 
 void

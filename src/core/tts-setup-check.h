@@ -25,10 +25,7 @@ TtsSetupCheck  *tts_setup_check_new                  (TtsSecretsFile       *file
  * Set before a run starts. */
 void            tts_setup_check_set_force_sandbox    (TtsSetupCheck        *self,
                                                       gboolean              force_sandbox);
-/* Seams for tests: timeouts and retry delays of the token client (see tts-token-client.h). */
-void            tts_setup_check_set_network_timeouts (TtsSetupCheck        *self,
-                                                      guint                 timeout_seconds,
-                                                      guint                 retry_delay_ms);
+/* "timeout" and "retry-delay": the token client's (see tts-token-client.h). */
 
 /* Loads the file, gets an access token with its refresh token, then reads the account list.
  * When tastytrade hands out a new refresh token on the way, it is saved into the file first
