@@ -282,9 +282,9 @@ folder_chosen_cb (GObject      *source,
   g_clear_object (&self->chooser_cancellable);
   if (folder != NULL)
     tts_credentials_page_set_folder (self, folder);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHOOSING]);
   else if (!g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED))
     g_debug ("No folder chosen: %s", error->message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHOOSING]);
 }
 
 static void
