@@ -21,6 +21,8 @@ struct _TtsCredentialsPage
   AdwPasswordEntryRow  *refresh_token_row;
   AdwActionRow         *folder_row;
   AdwActionRow         *existing_row;
+  AdwPreferencesGroup  *unavailable_group;
+  AdwActionRow         *unavailable_row;
   /* By TtsKeySet */
   AdwActionRow         *key_set_rows[TTS_KEY_SET_N_SETS];
   GtkCheckButton       *key_set_checks[TTS_KEY_SET_N_SETS];
@@ -484,6 +486,8 @@ tts_credentials_page_class_init (TtsCredentialsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, refresh_token_row);
   gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, folder_row);
   gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, existing_row);
+  gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, unavailable_group);
+  gtk_widget_class_bind_template_child (widget_class, TtsCredentialsPage, unavailable_row);
   gtk_widget_class_bind_template_child_full (widget_class, "key_set_fetcher_row", FALSE,
                                              G_STRUCT_OFFSET (TtsCredentialsPage, key_set_rows[TTS_KEY_SET_FETCHER]));
   gtk_widget_class_bind_template_child_full (widget_class, "key_set_tastyware_row", FALSE,
@@ -646,4 +650,22 @@ tts_credentials_page_set_file_name (TtsCredentialsPage *self,
     gtk_editable_set_text (GTK_EDITABLE (self->file_name_row), file_name);
   gtk_switch_set_active (self->file_name_switch, other);
   file_name_changed_cb (self);
+}
+
+void
+tts_credentials_page_set_signin_unavailable (TtsCredentialsPage *self,
+                                             const GError       *error)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (TTS_IS_CREDENTIALS_PAGE (self));
+  g_return_if_fail (error != NULL);
+
+  /* Translators: %s says why, e.g. “The part of Tastytrade API Setup that shows tastytrade’s
+   * sign-in page is missing or damaged.” */
+  text = g_strdup_printf (_("%s Sign In opens tastytrade’s page in your web browser instead, and "
+                            "this window goes on once you have signed in there."),
+                          error->message);
+  adw_action_row_set_subtitle (self->unavailable_row, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->unavailable_group), TRUE);
 }

@@ -36,4 +36,9 @@ void        tts_credentials_page_set_file_name         (TtsCredentialsPage *self
 /* Empties the secret fields once they are no longer needed. */
 void        tts_credentials_page_clear_secrets         (TtsCredentialsPage *self);
 
+/* The sign-in view cannot be loaded (@error says why): said at the top of the page, for as
+ * long as the window lasts, with the way in that is left. */
+void         tts_credentials_page_set_signin_unavailable (TtsCredentialsPage *self,
+                                                          const GError       *error);
+
 G_END_DECLS

@@ -94,6 +94,11 @@ tts_progress_page_init (TtsProgressPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
+static void present (TtsProgressPage *self,
+                     const char      *title,
+                     const char      *description,
+                     const GError    *error);
+
 void
 tts_progress_page_show (TtsProgressPage *self,
                         TtsFlowState     state,
@@ -101,8 +106,6 @@ tts_progress_page_show (TtsProgressPage *self,
 {
   const char *title;
   const char *description;
-  g_autofree char *markup = NULL;
-  gboolean failed = state == TTS_FLOW_STATE_FAILED;
 
   g_return_if_fail (TTS_IS_PROGRESS_PAGE (self));
 
@@ -136,6 +139,36 @@ tts_progress_page_show (TtsProgressPage *self,
       set_busy (self, FALSE);
       return;
     }
+
+  present (self, title, description, state == TTS_FLOW_STATE_FAILED ? error : NULL);
+}
+
+void
+tts_progress_page_show_browser_wait (TtsProgressPage *self,
+                                     const char      *authorize_uri)
+{
+  g_autofree char *description = NULL;
+
+  g_return_if_fail (TTS_IS_PROGRESS_PAGE (self));
+  g_return_if_fail (authorize_uri != NULL);
+
+  /* Translators: %s is the address of tastytrade's sign-in page */
+  description = g_strdup_printf (_("Sign in on tastytrade’s page in your web browser: this window "
+                                   "goes on by itself once you have. If no browser opened, open "
+                                   "this address in one: %s"),
+                                 authorize_uri);
+  present (self, _("Waiting for Your Web Browser…"), description, NULL);
+}
+
+/* @error: the failure shown, or NULL while work is under way. */
+static void
+present (TtsProgressPage *self,
+         const char      *title,
+         const char      *description,
+         const GError    *error)
+{
+  g_autofree char *markup = NULL;
+  gboolean failed = error != NULL;
 
   adw_status_page_set_title (self->status_page, title);
   /* The description is markup, and messages may quote tastytrade's own words. */

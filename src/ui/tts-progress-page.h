@@ -18,5 +18,9 @@ G_DECLARE_FINAL_TYPE (TtsProgressPage, tts_progress_page, TTS, PROGRESS_PAGE, Tt
 void tts_progress_page_show (TtsProgressPage *self,
                              TtsFlowState     state,
                              const GError    *error);
+/* While the sign-in happens in the user's own browser (no view in the window): says so,
+ * with the address to open should no browser have opened. */
+void tts_progress_page_show_browser_wait (TtsProgressPage *self,
+                                          const char      *authorize_uri);
 
 G_END_DECLS

@@ -334,6 +334,8 @@ ensure_pages (TtsWindow *self)
   add_page (self, PAGE_CREDENTIALS, g_object_new (TTS_TYPE_CREDENTIALS_PAGE, NULL));
   add_page (self, PAGE_PROGRESS, g_object_new (TTS_TYPE_PROGRESS_PAGE, NULL));
   add_page (self, PAGE_DONE, g_object_new (TTS_TYPE_DONE_PAGE, NULL));
+  if (self->signin_error != NULL)
+    tts_credentials_page_set_signin_unavailable (CREDENTIALS_PAGE (self), self->signin_error);
 
   if (tts_environment_is_custom (environment))
     custom_service = g_strdup_printf ("%s · %s", tts_environment_get_auth_uri (environment),
@@ -397,21 +399,30 @@ remember_file_format (TtsWindow *self)
                          g_strcmp0 (file_name, TTS_SECRETS_FILE_NAME) == 0 ? "" : file_name);
 }
 
+/* Without the sign-in view (its module did not load), the sign-in happens in the user's
+ * browser and the listener brings the answer back; the progress page waits with them. No
+ * listener, no way back: the attempt ends with its reason (the port, and who holds it). */
+static void
+sign_in_with_browser (TtsWindow *self)
+{
+  const GError *listener_error = tts_flow_get_listener_error (self->flow);
+
+  if (listener_error != NULL)
+    {
+      tts_flow_fail (self->flow, listener_error);
+      return;
+    }
+
+  tts_page_launch_uri (self->pages[PAGE_PROGRESS], tts_flow_get_authorize_uri (self->flow),
+                       _("Your web browser could not be opened."));
+}
+
 static void
 begin_flow (TtsWindow *self)
 {
   TtsCredentialsPage *page = CREDENTIALS_PAGE (self);
   g_autoptr(GError) error = NULL;
   gboolean started;
-
-  if (!tts_credentials_page_get_use_refresh_token (page) && self->signin_error != NULL)
-    {
-      g_autofree char *text = g_strdup_printf ("%s %s", self->signin_error->message,
-                                               tts_error_get_remedy (self->signin_error));
-
-      show_toast (self, text);
-      return;
-    }
 
   /* The page is only complete with a usable file name. */
   tts_flow_set_file_format (self->flow,
@@ -435,6 +446,8 @@ begin_flow (TtsWindow *self)
 
   if (!started)
     show_toast (self, error->message);
+  else if (tts_flow_get_state (self->flow) == TTS_FLOW_STATE_AUTHORIZING && self->signin_error != NULL)
+    sign_in_with_browser (self);
 }
 
 /* The user's own step: Next and Back among the pages before the flow starts. */
@@ -573,7 +586,10 @@ page_for_state (TtsWindow *self)
     case TTS_FLOW_STATE_AUTHORIZING:
       /* The page follows the flow and loads the authorization page itself. Until its module
        * has loaded (a moment after the window showed) the credentials stay in view. */
-      return self->pages[PAGE_SIGNIN] != NULL ? PAGE_SIGNIN : PAGE_CREDENTIALS;
+      if (self->pages[PAGE_SIGNIN] != NULL)
+        return PAGE_SIGNIN;
+      /* No view to show: the progress page waits for the user's browser. */
+      return self->signin_error != NULL ? PAGE_PROGRESS : PAGE_CREDENTIALS;
 
     case TTS_FLOW_STATE_EXCHANGING:
     case TTS_FLOW_STATE_VERIFYING:
@@ -608,7 +624,8 @@ follow_flow (TtsWindow *self)
 {
   PageId target = page_for_state (self);
 
-  if (target == PAGE_PROGRESS && self->current != PAGE_PROGRESS && flow_is_busy (self))
+  if (target == PAGE_PROGRESS && self->current != PAGE_PROGRESS && flow_is_busy (self) &&
+      tts_flow_get_state (self->flow) != TTS_FLOW_STATE_AUTHORIZING)
     {
       if (self->progress_delay_id == 0)
         {
@@ -629,6 +646,8 @@ flow_state_changed_cb (TtsWindow *self)
 
   tts_progress_page_show (PROGRESS_PAGE (self), state,
                           state == TTS_FLOW_STATE_FAILED ? tts_flow_get_error (self->flow) : NULL);
+  if (state == TTS_FLOW_STATE_AUTHORIZING && page_for_state (self) == PAGE_PROGRESS)
+    tts_progress_page_show_browser_wait (PROGRESS_PAGE (self), tts_flow_get_authorize_uri (self->flow));
   if (state == TTS_FLOW_STATE_DONE)
     {
       remember_folder (self);
@@ -877,9 +896,15 @@ signin_loaded_cb (GObject      *source,
   if (type == G_TYPE_INVALID)
     {
       self->signin_error = g_steal_pointer (&error);
-      /* Someone was quicker than the module: the attempt ends with the reason. */
+      g_debug ("No sign-in view: %s", self->signin_error->message);
+      if (self->pages[PAGE_CREDENTIALS] != NULL)
+        tts_credentials_page_set_signin_unavailable (CREDENTIALS_PAGE (self), self->signin_error);
+      /* Someone was quicker than the module: their sign-in goes to the browser. */
       if (tts_flow_get_state (self->flow) == TTS_FLOW_STATE_AUTHORIZING)
-        tts_flow_fail (self->flow, self->signin_error);
+        {
+          sign_in_with_browser (self);
+          flow_state_changed_cb (self);
+        }
       return;
     }
 
