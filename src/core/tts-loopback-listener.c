@@ -339,14 +339,6 @@ tts_loopback_listener_get_addresses (TtsLoopbackListener *self)
   return g_list_reverse (addresses);
 }
 
-guint
-tts_loopback_listener_get_n_connections (TtsLoopbackListener *self)
-{
-  g_return_val_if_fail (TTS_IS_LOOPBACK_LISTENER (self), 0);
-
-  return self->connections->len;
-}
-
 void
 tts_loopback_listener_close (TtsLoopbackListener *self)
 {

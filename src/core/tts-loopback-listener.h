@@ -27,7 +27,6 @@ gboolean             tts_loopback_listener_add_address      (TtsLoopbackListener
                                                              GError              **error);
 /* The addresses listened on, in the order added. Free with g_list_free_full (…, g_object_unref). */
 GList               *tts_loopback_listener_get_addresses    (TtsLoopbackListener  *self);
-guint                tts_loopback_listener_get_n_connections (TtsLoopbackListener *self);
 /* Stops listening and shuts down every connection still open. */
 void                 tts_loopback_listener_close            (TtsLoopbackListener  *self);
 
