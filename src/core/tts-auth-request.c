@@ -13,6 +13,7 @@
 
 #include "tts-auth-request.h"
 #include "tts-error.h"
+#include "tts-navigation-policy.h"
 #include "tts-wipe.h"
 
 #define STATE_BYTES 32
@@ -165,50 +166,13 @@ tts_auth_request_get_redirect_uri (TtsAuthRequest *self)
   return self->redirect_uri;
 }
 
-static int
-effective_port (GUri *uri)
-{
-  int port = g_uri_get_port (uri);
-
-  if (port > 0)
-    return port;
-
-  return g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ? 443 : 80;
-}
-
 gboolean
 tts_auth_request_is_redirect (TtsAuthRequest *self,
                               const char     *uri)
 {
-  g_autoptr(GUri) parsed = NULL;
-  g_autofree char *base = NULL;
-  const char *path;
-
   g_return_val_if_fail (TTS_IS_AUTH_REQUEST (self), FALSE);
 
-  if (uri == NULL)
-    return FALSE;
-
-  /* Compare parsed parts: "http://localhost:8000.evil.example/" has a prefix in common
-   * with the redirect URI but is another host. Only what comes before the query (scheme,
-   * host, port, path): g_uri_parse() refuses a query of bad percent-encoding, and the view
-   * must block such an address too. */
-  base = g_strndup (uri, strcspn (uri, "?#"));
-  parsed = g_uri_parse (base, G_URI_FLAGS_NONE, NULL);
-  if (parsed == NULL || g_uri_get_host (parsed) == NULL)
-    return FALSE;
-
-  if (g_ascii_strcasecmp (g_uri_get_scheme (parsed), g_uri_get_scheme (self->redirect)) != 0)
-    return FALSE;
-  if (g_ascii_strcasecmp (g_uri_get_host (parsed), g_uri_get_host (self->redirect)) != 0)
-    return FALSE;
-  if (effective_port (parsed) != effective_port (self->redirect))
-    return FALSE;
-  if (g_uri_get_userinfo (parsed) != NULL)
-    return FALSE;
-
-  path = g_uri_get_path (parsed);
-  return path[0] == '\0' || g_strcmp0 (path, "/") == 0;
+  return tts_navigation_policy_is_redirect (self->redirect, uri);
 }
 
 static gboolean

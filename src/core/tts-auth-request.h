@@ -37,7 +37,7 @@ const char        *tts_auth_request_get_uri         (TtsAuthRequest  *self);
 const char        *tts_auth_request_get_redirect_uri (TtsAuthRequest *self);
 
 /* TRUE when @uri is the redirect URI by scheme, host, port and path (parsed, never a
- * prefix test); the query is not looked at. */
+ * prefix test); the query is not looked at. The rule is tts_navigation_policy_is_redirect(). */
 gboolean           tts_auth_request_is_redirect     (TtsAuthRequest  *self,
                                                      const char      *uri);
 /* Reads the query of a redirect (still percent-encoded). Only a query whose single
