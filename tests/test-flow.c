@@ -998,6 +998,29 @@ test_navigation_when_port_taken (Fixture       *fixture,
  * not say which frame navigates, and a frame of another site on the sign-in page can make
  * one. Each is blocked (never loaded) and ignored, as the listener ignores it; the real
  * answer still ends the wait. */
+/* After the attempt is given up, a late navigation to the redirect URI (a script or a frame
+ * of the page still on screen) must not load either: another program may hold the port. */
+static void
+test_navigation_after_cancel (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *location = NULL;
+  g_autofree char *other = g_strdup_printf ("%s/?code=late&state=x", fixture->redirect_uri);
+
+  begin (fixture);
+  location = g_strdup_printf ("%s/?code=late&state=%s", fixture->redirect_uri, flow_state (fixture));
+  tts_flow_cancel (fixture->flow);
+  g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_IDLE);
+
+  g_assert_true (tts_flow_handle_navigation (fixture->flow, location));
+  g_assert_true (tts_flow_handle_navigation (fixture->flow, other));
+  g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_IDLE);
+  /* Anything else is not the flow's to decide. */
+  g_assert_false (tts_flow_handle_navigation (fixture->flow, "https://example.com/"));
+  drain_main_context ();
+  g_assert_cmpuint (count_requests (fixture, "/oauth/token"), ==, 0);
+}
+
 static void
 test_navigation_without_our_state (Fixture       *fixture,
                                    gconstpointer  data)
@@ -1975,6 +1998,7 @@ main (int   argc,
   ADD_DATA ("navigation-when-port-taken-both", GUINT_TO_POINTER (HELD_ON_IPV4 | HELD_ON_IPV6),
             test_navigation_when_port_taken);
   ADD ("navigation-without-our-state", test_navigation_without_our_state);
+  ADD ("navigation-after-cancel", test_navigation_after_cancel);
   ADD ("navigation-denied", test_navigation_denied);
   ADD ("port-holder-named", test_port_holder_named);
   ADD ("refresh-token", test_refresh_token);

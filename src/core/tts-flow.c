@@ -15,6 +15,7 @@
 #include "tts-credential.h"
 #include "tts-error.h"
 #include "tts-flow.h"
+#include "tts-navigation-policy.h"
 #include "tts-port-holder.h"
 #include "tts-redirect-server.h"
 #include "tts-timing.h"
@@ -788,7 +789,18 @@ tts_flow_handle_navigation (TtsFlow    *self,
 
   g_return_val_if_fail (TTS_IS_FLOW (self), TRUE);
 
-  if (self->request == NULL || !tts_auth_request_is_redirect (self->request, uri))
+  /* Between attempts there is no request, but the redirect URI is the environment's all the
+   * same: a late navigation there (a script or a frame of the page still on screen) must not
+   * reach whatever else listens on the port. */
+  if (self->request == NULL)
+    {
+      g_autoptr(GUri) redirect = g_uri_parse (tts_environment_get_redirect_uri (self->environment),
+                                              G_URI_FLAGS_NONE, NULL);
+
+      return redirect != NULL && tts_navigation_policy_is_redirect (redirect, uri);
+    }
+
+  if (!tts_auth_request_is_redirect (self->request, uri))
     return FALSE;
 
   /* Once the code is in hand nothing needs to load the redirect URI again. */

@@ -66,7 +66,7 @@ gboolean         tts_flow_begin_with_refresh_token (TtsFlow        *self,
                                                     GError        **error);
 const char      *tts_flow_get_authorize_uri       (TtsFlow         *self);
 /* For the embedded view's decide-policy: TRUE when @uri is the redirect URI, which the view
- * never loads (even when the listener holds the port). While AUTHORIZING, only an answer
+ * never loads (even when the listener holds the port, and between attempts). While AUTHORIZING, only an answer
  * with this attempt's state counts: its code starts the exchange, its error (access_denied
  * and the like) fails the attempt. Any other (another state, none, a malformed query) is
  * ignored and the wait goes on, as on the listener: WebKitGTK does not say which frame
