@@ -27,10 +27,68 @@ typedef TtsTestWindow Fixture;
 
 /* ---- helpers ---- */
 
+/* Made once the window has drawn, its web process up (tts_test_window_open_window()). */
 static TtsSigninPage *
 signin_page (Fixture *fixture)
 {
-  return tts_window_get_signin_page (fixture->window);
+  return tts_test_lookup_page (fixture->window, TTS_TYPE_SIGNIN_PAGE);
+}
+
+/* The page's buttons and its paste-back field, as a user finds them: by what they read. */
+static GtkButton *
+browser_button (TtsSigninPage *page)
+{
+  return tts_test_find_button (GTK_WIDGET (page), "Use My _Web Browser");
+}
+
+static GtkButton *
+copy_button (TtsSigninPage *page)
+{
+  return tts_test_find_button (GTK_WIDGET (page), "Copy _Link");
+}
+
+static GtkButton *
+more_time_button (TtsSigninPage *page)
+{
+  return tts_test_find_button (GTK_WIDGET (page), "_More Time");
+}
+
+static GtkButton *
+continue_button (TtsSigninPage *page)
+{
+  return tts_test_find_button (GTK_WIDGET (page), "C_ontinue");
+}
+
+static GtkEditable *
+paste_entry (TtsSigninPage *page)
+{
+  GtkEditable *entry = tts_test_find_entry (GTK_WIDGET (page), "_Address");
+
+  g_assert_nonnull (entry);
+  return entry;
+}
+
+/* Whether paste-back is shown, or on its way in. */
+static gboolean
+paste_revealed (TtsSigninPage *page)
+{
+  GtkWidget *revealer = gtk_widget_get_ancestor (GTK_WIDGET (paste_entry (page)), GTK_TYPE_REVEALER);
+
+  g_assert_nonnull (revealer);
+  return gtk_revealer_get_reveal_child (GTK_REVEALER (revealer));
+}
+
+/* The field says nothing is wrong with it: no error style, nothing for a screen reader. */
+static void
+assert_no_paste_error (TtsSigninPage *page)
+{
+  GtkWidget *entry = GTK_WIDGET (paste_entry (page));
+
+  g_assert_false (gtk_widget_has_css_class (entry, "error"));
+  gtk_test_accessible_assert_state (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_STATE_INVALID,
+                                    GTK_ACCESSIBLE_INVALID_FALSE);
+  g_assert_false (gtk_test_accessible_has_property (GTK_ACCESSIBLE (entry),
+                                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION));
 }
 
 static void
@@ -55,9 +113,7 @@ press (GtkButton *button)
 static gboolean
 paste_back_shown (Fixture *fixture)
 {
-  TtsSigninPage *page = tts_window_get_signin_page (fixture->window);
-
-  return gtk_widget_get_mapped (GTK_WIDGET (tts_signin_page_get_continue_button (page)));
+  return gtk_widget_get_mapped (GTK_WIDGET (continue_button (signin_page (fixture))));
 }
 
 /* Pastes @text into the field, then Continue (@with_enter: Enter in the field). */
@@ -67,16 +123,16 @@ paste (Fixture    *fixture,
        gboolean    with_enter)
 {
   TtsSigninPage *page = signin_page (fixture);
-  GtkEditable *entry = tts_signin_page_get_paste_entry (page);
+  GtkEditable *entry = paste_entry (page);
 
-  g_assert_true (tts_signin_page_get_paste_revealed (page));
+  g_assert_true (paste_revealed (page));
   tts_test_window_wait_until (fixture, paste_back_shown, "paste-back to slide in");
   gtk_editable_set_text (entry, text);
   if (with_enter)
     /* What Enter's key binding emits in the field's text. */
     g_signal_emit_by_name (gtk_editable_get_delegate (entry), "activate");
   else
-    press (tts_signin_page_get_continue_button (page));
+    press (continue_button (page));
 }
 
 /* The paste was refused with @message; the flow still waits, and the field says so. */
@@ -85,11 +141,10 @@ assert_paste_refused (Fixture    *fixture,
                       const char *message)
 {
   TtsSigninPage *page = signin_page (fixture);
-  GtkWidget *entry = GTK_WIDGET (tts_signin_page_get_paste_entry (page));
+  GtkWidget *entry = GTK_WIDGET (paste_entry (page));
   g_autofree char *text = NULL;
 
   g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
-  g_assert_cmpstr (tts_signin_page_get_paste_error (page), ==, message);
   g_assert_true (gtk_widget_has_css_class (entry, "error"));
   gtk_test_accessible_assert_state (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_STATE_INVALID,
                                     GTK_ACCESSIBLE_INVALID_TRUE);
@@ -98,6 +153,7 @@ assert_paste_refused (Fixture    *fixture,
   /* The keyboard is back in the field, to paste again. */
   g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (fixture->window)), entry));
 
+  /* Said under the field, in words. */
   text = tts_test_visible_text (GTK_WIDGET (page));
   g_assert_nonnull (strstr (text, message));
 }
@@ -107,11 +163,12 @@ static void
 assert_paste_back_reset (Fixture *fixture)
 {
   TtsSigninPage *page = signin_page (fixture);
+  g_autofree char *shown = tts_test_shown_text (GTK_WIDGET (page));
 
-  g_assert_false (tts_signin_page_get_paste_revealed (page));
-  g_assert_cmpstr (gtk_editable_get_text (tts_signin_page_get_paste_entry (page)), ==, "");
-  g_assert_null (tts_signin_page_get_paste_error (page));
-  g_assert_null (tts_signin_page_get_listener_problem (page));
+  g_assert_false (paste_revealed (page));
+  g_assert_cmpstr (gtk_editable_get_text (paste_entry (page)), ==, "");
+  assert_no_paste_error (page);
+  g_assert_null (strstr (shown, CANNOT_RETURN));
 }
 
 /* What tastytrade's page redirects to when the user allows, without a browser. */
@@ -176,8 +233,6 @@ browser_open_cb (TtsSigninPage *page,
 
   g_test_message ("Handed to the browser: %s", uri);
   g_ptr_array_add (browser->opened, g_strdup (uri));
-  tts_test_browser_follow_async (uri, TTS_TEST_USERNAME, TTS_TEST_PASSWORD, TTS_TEST_OTP, TRUE,
-                                 NULL, browser_done_cb, browser);
 }
 
 static Browser *current_browser;
@@ -202,15 +257,18 @@ test_use_my_web_browser (Fixture       *fixture,
   authorize_uri = g_strdup (tts_flow_get_authorize_uri (fixture->flow));
   /* Our listener has the port: a browser outside can hand the answer back. */
   g_assert_null (tts_flow_get_listener_error (fixture->flow));
-  g_assert_false (tts_signin_page_get_paste_revealed (page));
+  g_assert_false (paste_revealed (page));
 
-  press (tts_signin_page_get_browser_button (page));
+  press (browser_button (page));
   /* Exactly this attempt's sign-in went to the browser, once; paste-back stands by. */
   g_assert_cmpuint (browser.opened->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (browser.opened, 0), ==, authorize_uri);
-  g_assert_true (tts_signin_page_get_paste_revealed (page));
-  g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 0);
+  g_assert_true (paste_revealed (page));
 
+  /* The browser comes to the front, and the user signs in there. */
+  tts_test_window_open_other_window (fixture);
+  tts_test_browser_follow_async (authorize_uri, TTS_TEST_USERNAME, TTS_TEST_PASSWORD, TTS_TEST_OTP,
+                                 TRUE, NULL, browser_done_cb, &browser);
   current_browser = &browser;
   tts_test_window_wait_until (fixture, browser_done, "the browser to finish");
   g_assert_no_error (browser.error);
@@ -229,8 +287,8 @@ test_use_my_web_browser (Fixture       *fixture,
   tts_test_window_assert_secrets_saved (fixture);
   /* One sign-in, in the browser: the view did not sign in too. */
   g_assert_cmpuint (tts_fake_tastytrade_get_codes_issued (fixture->fake), ==, 1);
-  /* The answer came from outside: the window came to the front by itself, once. */
-  g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 1);
+  /* The answer came from outside: the window came to the front by itself. */
+  tts_test_window_wait_until (fixture, tts_test_window_in_front, "the window to come to the front");
   assert_paste_back_reset (fixture);
 
   tts_signin_page_set_open_func (page, NULL, NULL);
@@ -255,11 +313,11 @@ test_no_web_browser (Fixture       *fixture,
     }
 
   start_sign_in (fixture);
-  press (tts_signin_page_get_browser_button (page));
-  g_assert_true (tts_signin_page_get_paste_revealed (page));
+  press (browser_button (page));
+  g_assert_true (paste_revealed (page));
   tts_test_window_wait_for_toast (fixture, "Could not open your web browser. Copy the link instead.");
   g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
-  g_assert_true (tts_window_get_visible_page (fixture->window) == TTS_PAGE (page));
+  g_assert_true (tts_test_visible_page (fixture->window) == TTS_PAGE (page));
 }
 
 /* ---- 2. Copy Link, then paste-back ---- */
@@ -346,19 +404,20 @@ test_copy_link_and_paste (Fixture       *fixture,
                           gconstpointer  data)
 {
   TtsSigninPage *page = signin_page (fixture);
-  GtkEditable *entry = tts_signin_page_get_paste_entry (page);
+  GtkEditable *entry = paste_entry (page);
   g_autofree char *copied = NULL;
   g_autofree char *location = NULL;
   g_autofree char *wrong_state = NULL;
+  g_autofree char *shown = NULL;
 
   start_sign_in (fixture);
-  g_assert_false (tts_signin_page_get_paste_revealed (page));
+  g_assert_false (paste_revealed (page));
 
-  press (tts_signin_page_get_copy_button (page));
+  press (copy_button (page));
   copied = read_clipboard (fixture);
   g_assert_cmpstr (copied, ==, tts_flow_get_authorize_uri (fixture->flow));
   tts_test_window_wait_until (fixture, link_copied_toast_shown, "the toast about the copied link");
-  g_assert_true (tts_signin_page_get_paste_revealed (page));
+  g_assert_true (paste_revealed (page));
   /* Pasting is the next step: the keyboard is in the field once it has slid in. */
   current_entry = GTK_WIDGET (entry);
   tts_test_window_wait_until (fixture, focus_in_entry, "the keyboard in the field");
@@ -369,16 +428,20 @@ test_copy_link_and_paste (Fixture       *fixture,
                                  "address from the browser’s address bar.");
   /* Typing again takes the complaint away. */
   gtk_editable_set_text (entry, "http://localhost");
-  g_assert_null (tts_signin_page_get_paste_error (page));
-  gtk_test_accessible_assert_state (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_STATE_INVALID,
-                                    GTK_ACCESSIBLE_INVALID_FALSE);
+  assert_no_paste_error (page);
+  shown = tts_test_shown_text (GTK_WIDGET (page));
+  g_assert_null (strstr (shown, "This is not the address"));
+
+  /* The user went to another window (the browser, where the link went) and back: the window
+   * comes forward by itself only for an answer that came from outside. */
+  tts_test_window_open_other_window (fixture);
 
   /* Another sign-in's answer: refused by its state, without using the code. */
   location = redirect_location (fixture);
   wrong_state = with_other_state (location);
   paste (fixture, wrong_state, TRUE);
   assert_paste_refused (fixture, "The sign-in answer did not belong to this sign-in.");
-  g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 0);
+  g_assert_false (tts_test_window_in_front (fixture));
 
   /* This attempt's own code, but alone: nothing shows it is not someone else's. */
   {
@@ -398,7 +461,7 @@ test_copy_link_and_paste (Fixture       *fixture,
   tts_test_window_assert_secrets_saved (fixture);
   g_assert_cmpuint (tts_fake_tastytrade_get_codes_issued (fixture->fake), ==, 1);
   /* The user pasted at the window: nothing to bring forward. */
-  g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 0);
+  g_assert_false (tts_test_window_in_front (fixture));
   assert_paste_back_reset (fixture);
 }
 
@@ -415,17 +478,16 @@ assert_listener_problem_shown (Fixture *fixture)
   g_autofree char *text = NULL;
 
   g_assert_error ((GError *) error, TTS_ERROR, TTS_ERROR_PORT_IN_USE);
-  g_test_message ("The page says: %s", tts_signin_page_get_listener_problem (page));
-  expected = g_strdup_printf ("%s " CANNOT_RETURN, error->message);
-  g_assert_cmpstr (tts_signin_page_get_listener_problem (page), ==, expected);
+  expected = g_strdup_printf ("%s " CANNOT_RETURN "\n", error->message);
   /* Which port, in words. */
   lower = g_utf8_strdown (error->message, -1);
   g_assert_nonnull (strstr (lower, port));
 
-  /* Paste-back is there from the start, with the reason in sight. */
-  g_assert_true (tts_signin_page_get_paste_revealed (page));
+  /* Paste-back is there from the start, with the reason in sight, as one label. */
+  g_assert_true (paste_revealed (page));
   g_assert_true (paste_back_shown (fixture));
   text = tts_test_visible_text (GTK_WIDGET (page));
+  g_test_message ("The page says: %s", text);
   g_assert_nonnull (strstr (text, expected));
   assert_fits_narrow_window (fixture);
 }
@@ -434,7 +496,6 @@ static void
 test_port_busy (Fixture       *fixture,
                 gconstpointer  data)
 {
-  TtsSigninPage *page = signin_page (fixture);
   g_autoptr(GSocket) other4 = tts_test_occupy_port (G_SOCKET_FAMILY_IPV4, fixture->redirect_port);
   g_autoptr(GSocket) other6 = NULL;
   g_autofree char *location = NULL;
@@ -450,12 +511,14 @@ test_port_busy (Fixture       *fixture,
   g_assert_false (tts_flow_get_listener_owns_port (fixture->flow));
   assert_listener_problem_shown (fixture);
 
-  /* Paste-back goes around the held port. */
+  /* Paste-back goes around the held port: from the browser, where the user was, to the
+   * window, which does not jump forward by itself. */
+  tts_test_window_open_other_window (fixture);
   location = redirect_location (fixture);
   paste (fixture, location, FALSE);
   tts_test_window_assert_flow_done (fixture);
   tts_test_window_assert_secrets_saved (fixture);
-  g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 0);
+  g_assert_false (tts_test_window_in_front (fixture));
   assert_paste_back_reset (fixture);
 
   /* The code never went to the other program. */
@@ -491,33 +554,6 @@ test_port_busy_names_program (Fixture       *fixture,
 }
 
 /* ---- 4. the visible wait ---- */
-
-static gboolean
-nothing_cb (gpointer user_data)
-{
-  return G_SOURCE_REMOVE;
-}
-
-/* Our own timers in the main context, by name: tastytrade-setup names each one. */
-static char *
-own_timers (void)
-{
-  g_autoptr(GString) names = g_string_new (NULL);
-  /* Source IDs count up: the newest tells how far to look. */
-  guint last = g_idle_add (nothing_cb, NULL);
-
-  g_source_remove (last);
-  for (guint id = 1; id < last; id++)
-    {
-      GSource *source = g_main_context_find_source_by_id (NULL, id);
-      const char *name = source != NULL ? g_source_get_name (source) : NULL;
-
-      if (name != NULL && g_str_has_prefix (name, "[tastytrade-setup]"))
-        g_string_append_printf (names, "%s%s", names->len > 0 ? ", " : "", name);
-    }
-
-  return g_string_free (g_steal_pointer (&names), FALSE);
-}
 
 /* The time as the desktop shows it. gtk_test_init() runs the tests in en_US.UTF-8 where that
  * locale is installed, and there GLib's default clock is the 12-hour one. */
@@ -560,27 +596,29 @@ test_more_time (Fixture       *fixture,
   g_assert_cmpint (first, >, g_get_real_time ());
   g_assert_cmpint (first, <=, g_get_real_time () + 60 * G_USEC_PER_SEC);
   first_text = deadline_text (first);
-  g_assert_cmpstr (tts_signin_page_get_deadline_text (page), ==, first_text);
   shown = tts_test_visible_text (GTK_WIDGET (page));
   g_assert_nonnull (strstr (shown, first_text));
 
   /* Sitting on the loaded page, the only timer is the flow's deadline: the time shown is
    * not counted down. */
-  timers = own_timers ();
+  timers = tts_test_own_timers ();
   g_assert_cmpstr (timers, ==, "[tastytrade-setup] sign-in wait");
 
   /* More Time: the full wait again from now (two minutes, for a time that must change). */
   g_object_set (fixture->flow, "wait-timeout", 120, NULL);
-  press (tts_signin_page_get_more_time_button (page));
+  press (more_time_button (page));
   second = tts_flow_get_wait_deadline (fixture->flow);
   g_assert_cmpint (second, >=, first + 60 * G_USEC_PER_SEC);
   expected = deadline_text (second);
-  g_assert_cmpstr (tts_signin_page_get_deadline_text (page), ==, expected);
   g_assert_cmpstr (expected, !=, first_text);
+  g_clear_pointer (&shown, g_free);
+  shown = tts_test_visible_text (GTK_WIDGET (page));
+  g_assert_nonnull (strstr (shown, expected));
+  g_assert_null (strstr (shown, first_text));
   g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_AUTHORIZING);
 
   g_clear_pointer (&timers, g_free);
-  timers = own_timers ();
+  timers = tts_test_own_timers ();
   g_assert_cmpstr (timers, ==, "[tastytrade-setup] sign-in wait");
   assert_fits_narrow_window (fixture);
 }
@@ -593,19 +631,21 @@ test_wait_expires (Fixture       *fixture,
   TtsSigninPage *page = signin_page (fixture);
 
   start_sign_in (fixture);
-  press (tts_signin_page_get_copy_button (page));
-  gtk_editable_set_text (tts_signin_page_get_paste_entry (page), "half a paste");
+  press (copy_button (page));
+  gtk_editable_set_text (paste_entry (page), "half a paste");
+  /* The user went to their browser with the link. */
+  tts_test_window_open_other_window (fixture);
   /* A second left, from now. */
   g_object_set (fixture->flow, "wait-timeout", 1, NULL);
-  press (tts_signin_page_get_more_time_button (page));
+  press (more_time_button (page));
 
   tts_test_window_wait_until (fixture, tts_test_window_flow_failed, "the wait to run out");
   g_assert_error ((GError *) tts_flow_get_error (fixture->flow), TTS_ERROR,
                   TTS_ERROR_SIGN_IN_EXPIRED);
-  g_assert_true (tts_window_get_visible_page (fixture->window) ==
-                 TTS_PAGE (tts_window_get_progress_page (fixture->window)));
+  g_assert_true (tts_test_visible_page (fixture->window) ==
+                 TTS_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_PROGRESS_PAGE)));
   /* The link went out: the user may be in that browser, so the window comes forward. */
-  g_assert_cmpuint (tts_signin_page_get_presented_count (page), ==, 1);
+  tts_test_window_wait_until (fixture, tts_test_window_in_front, "the window to come to the front");
   assert_paste_back_reset (fixture);
 
   g_object_set (fixture->flow, "wait-timeout", TTS_FLOW_WAIT_SECONDS, NULL);

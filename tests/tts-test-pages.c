@@ -8,9 +8,9 @@
 #include "tts-test-pages.h"
 #include "tts-welcome-page.h"
 
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
+gpointer
+tts_test_find_widget (GtkWidget *widget,
+                      GType      type)
 {
   if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
     return widget;
@@ -19,7 +19,7 @@ find_descendant (GtkWidget *widget,
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_descendant (child, type);
+      gpointer found = tts_test_find_widget (child, type);
 
       if (found != NULL)
         return found;
@@ -32,7 +32,7 @@ gpointer
 tts_test_lookup_page (TtsWindow *window,
                       GType      type)
 {
-  return find_descendant (GTK_WIDGET (window), type);
+  return tts_test_find_widget (GTK_WIDGET (window), type);
 }
 
 static gboolean
@@ -80,6 +80,9 @@ tts_test_find_entry (GtkWidget  *widget,
   if (ADW_IS_ENTRY_ROW (widget) &&
       g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
     return GTK_EDITABLE (widget);
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), title) == 0 &&
+      GTK_IS_EDITABLE (gtk_label_get_mnemonic_widget (GTK_LABEL (widget))))
+    return GTK_EDITABLE (gtk_label_get_mnemonic_widget (GTK_LABEL (widget)));
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
@@ -94,11 +97,49 @@ tts_test_find_entry (GtkWidget  *widget,
   return NULL;
 }
 
+static void
+collect_shown_text (GtkWidget *widget,
+                    GString   *text)
+{
+  if (!gtk_widget_get_visible (widget))
+    return;
+
+  if (GTK_IS_LABEL (widget) && gtk_label_get_text (GTK_LABEL (widget))[0] != '\0')
+    {
+      g_string_append (text, gtk_label_get_text (GTK_LABEL (widget)));
+      g_string_append_c (text, '\n');
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_shown_text (child, text);
+}
+
+char *
+tts_test_shown_text (GtkWidget *widget)
+{
+  GString *text = g_string_new (NULL);
+
+  collect_shown_text (widget, text);
+  return g_string_free (text, FALSE);
+}
+
 gboolean
 tts_test_get_boolean (gpointer    object,
                       const char *property)
 {
   gboolean value = FALSE;
+
+  g_object_get (object, property, &value, NULL);
+  return value;
+}
+
+guint
+tts_test_get_uint (gpointer    object,
+                   const char *property)
+{
+  guint value = 0;
 
   g_object_get (object, property, &value, NULL);
   return value;

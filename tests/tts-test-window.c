@@ -56,7 +56,7 @@ signin_page_prepared (TtsTestWindow *fixture)
 {
   TtsSigninPage *page = TTS_SIGNIN_PAGE (tts_test_lookup_page (fixture->window, TTS_TYPE_SIGNIN_PAGE));
 
-  return page != NULL && tts_signin_page_get_prepared (page);
+  return page != NULL && tts_test_get_boolean (page, "prepared");
 }
 
 void
@@ -91,6 +91,9 @@ void
 tts_test_window_tear_down (TtsTestWindow *fixture,
                            gconstpointer  data)
 {
+  if (fixture->other_window != NULL)
+    gtk_window_destroy (fixture->other_window);
+  g_clear_object (&fixture->other_window);
   g_signal_handlers_disconnect_by_data (fixture->web_view, fixture);
   gtk_window_destroy (GTK_WINDOW (fixture->window));
   g_clear_object (&fixture->window);
@@ -271,11 +274,13 @@ void
 tts_test_window_sign_in_on_page (TtsTestWindow *fixture)
 {
   TtsSigninPage *page = TTS_SIGNIN_PAGE (tts_test_lookup_page (fixture->window, TTS_TYPE_SIGNIN_PAGE));
+  g_autofree char *shown = NULL;
 
   g_assert_true (tts_test_visible_page (fixture->window) == TTS_PAGE (page));
   tts_test_window_wait_for_first_page (fixture, "/auth.html");
   /* The user sees where they type their password. */
-  g_assert_cmpstr (tts_signin_page_get_host (page), ==, "127.0.0.1");
+  shown = tts_test_visible_text (GTK_WIDGET (page));
+  g_assert_nonnull (strstr (shown, "You are signing in at 127.0.0.1\n"));
 
   tts_test_window_run_script (fixture,
                               "document.getElementById('username').value = '" TTS_TEST_USERNAME "';"
@@ -369,7 +374,9 @@ tts_test_window_open_window (TtsTestWindow *fixture,
   /* The sign-in page comes after the first frame, its web process up: count loads from
    * there. */
   tts_test_window_wait_until (fixture, signin_page_prepared, "the sign-in page to be prepared");
-  fixture->web_view = tts_signin_page_get_web_view (TTS_SIGNIN_PAGE (tts_test_lookup_page (fixture->window, TTS_TYPE_SIGNIN_PAGE)));
+  fixture->web_view = tts_test_find_widget (tts_test_lookup_page (fixture->window, TTS_TYPE_SIGNIN_PAGE),
+                                            WEBKIT_TYPE_WEB_VIEW);
+  g_assert_nonnull (fixture->web_view);
   fixture->loads_finished = 0;
   g_clear_pointer (&fixture->last_loaded_uri, g_free);
   g_signal_connect (fixture->web_view, "load-changed", G_CALLBACK (load_changed_cb), fixture);
@@ -424,11 +431,49 @@ tts_test_window_wait_for_toast (TtsTestWindow *fixture,
   expected_toast = NULL;
 }
 
+/* Whether a label under @widget reads @label (as in the .ui file, with its underline). */
+static gboolean
+has_label (GtkWidget  *widget,
+           const char *label)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), label) == 0)
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (has_label (child, label))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Whether @button reads @label: its own label or one inside it (beside an icon, perhaps in
+ * one of a squeezer's children), its tooltip, or the name it gives screen readers. */
+static gboolean
+button_reads (GtkButton  *button,
+              const char *label)
+{
+  GtkAccessible *accessible = GTK_ACCESSIBLE (button);
+  g_autofree char *mismatch = NULL;
+
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (GTK_WIDGET (button)), label) == 0 ||
+      has_label (GTK_WIDGET (button), label))
+    return TRUE;
+
+  if (!gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL))
+    return FALSE;
+  mismatch = gtk_test_accessible_check_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+  return mismatch == NULL;
+}
+
 GtkButton *
 tts_test_find_button (GtkWidget  *widget,
                       const char *label)
 {
-  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+  if (GTK_IS_BUTTON (widget) && button_reads (GTK_BUTTON (widget), label))
     return GTK_BUTTON (widget);
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
@@ -452,6 +497,78 @@ tts_test_press (GtkButton *button)
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (button)));
   g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (button)));
   g_signal_emit_by_name (button, "clicked");
+}
+
+static gboolean
+nothing_cb (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+char *
+tts_test_own_timers (void)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+  /* Source IDs count up: the newest tells how far to look. */
+  guint last = g_idle_add (nothing_cb, NULL);
+
+  g_source_remove (last);
+  for (guint id = 1; id < last; id++)
+    {
+      GSource *source = g_main_context_find_source_by_id (NULL, id);
+      const char *name = source != NULL ? g_source_get_name (source) : NULL;
+
+      if (name != NULL && g_str_has_prefix (name, "[tastytrade-setup]"))
+        g_string_append_printf (names, "%s%s", names->len > 0 ? ", " : "", name);
+    }
+
+  return g_string_free (g_steal_pointer (&names), FALSE);
+}
+
+/* Lets the main context run whatever is ready, without waiting for more. */
+static void
+drain (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+gboolean
+tts_test_window_in_front (TtsTestWindow *fixture)
+{
+  /* Focus moves on the X server: its events are in once it has answered a round trip. */
+  gdk_display_sync (gtk_widget_get_display (GTK_WIDGET (fixture->window)));
+  drain ();
+
+  return gtk_window_is_active (GTK_WINDOW (fixture->window));
+}
+
+static gboolean
+other_window_in_front (TtsTestWindow *fixture)
+{
+  return !tts_test_window_in_front (fixture) && gtk_window_is_active (fixture->other_window);
+}
+
+static gboolean
+other_window_mapped (TtsTestWindow *fixture)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (fixture->other_window));
+}
+
+GtkWindow *
+tts_test_window_open_other_window (TtsTestWindow *fixture)
+{
+  g_assert_null (fixture->other_window);
+
+  fixture->other_window = g_object_ref_sink (GTK_WINDOW (gtk_window_new ()));
+  gtk_window_set_title (fixture->other_window, "Another program");
+  gtk_window_present (fixture->other_window);
+  tts_test_window_wait_until (fixture, other_window_mapped, "the other window to show");
+  /* Shown, it can take the keyboard (with no window manager, showing may not give it). */
+  gtk_window_present (fixture->other_window);
+  tts_test_window_wait_until (fixture, other_window_in_front, "the other window in front");
+
+  return fixture->other_window;
 }
 
 gboolean

@@ -33,6 +33,8 @@ typedef struct
   TtsWindow         *window;
   TtsFlow           *flow;
   WebKitWebView     *web_view;
+  /* tts_test_window_open_other_window()'s, destroyed with the fixture. */
+  GtkWindow         *other_window;
   guint              loads_finished;
   char              *last_loaded_uri;
 
@@ -97,13 +99,24 @@ char    *tts_test_visible_text             (GtkWidget        *widget);
 void     tts_test_window_wait_for_toast    (TtsTestWindow    *fixture,
                                             const char       *text);
 
-/* The button under @widget labelled @label (as in the .ui file, with its underline). */
+/* The button under @widget labelled @label (as in the .ui file, with its underline, also a
+ * label beside an icon), or whose tooltip or name for screen readers is @label. */
 GtkButton *tts_test_find_button            (GtkWidget        *widget,
                                             const char       *label);
 /* As a click does: the button's action runs. */
 void     tts_test_press                    (GtkButton        *button);
 /* Whether the "Check It" dialog has finished and shows its answer. */
 gboolean tts_test_window_check_shown       (TtsTestWindow    *fixture);
+/* The names of this program's timers in the main context ("[tastytrade-setup] …"), in the
+ * order they were made, separated by ", ". */
+char    *tts_test_own_timers               (void);
+
+/* Another window comes to the front and takes the keyboard, as the user's browser does when
+ * it opens: returns once the wizard's window is no longer the active one. */
+GtkWindow *tts_test_window_open_other_window (TtsTestWindow  *fixture);
+/* Whether the wizard's window is the active one, the front window, once the display has told
+ * all that happened until now. */
+gboolean tts_test_window_in_front          (TtsTestWindow    *fixture);
 /* Whether the test's session bus has @name, or can start it. */
 gboolean tts_test_session_bus_offers       (const char       *name);
 

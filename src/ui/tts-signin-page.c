@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "tts-error.h"
+#include "tts-navigation-policy.h"
 #include "tts-signin-page-private.h"
 #include "tts-timing.h"
 
@@ -27,8 +28,6 @@ struct _TtsSigninPage
   GtkImage              *security_image;
   GtkLabel              *host_label;
   GtkProgressBar        *progress_bar;
-  GtkButton             *browser_button;
-  GtkButton             *copy_button;
   GtkButton             *more_time_button;
   GtkLabel              *deadline_label;
   GtkRevealer           *paste_revealer;
@@ -36,7 +35,6 @@ struct _TtsSigninPage
   GtkLabel              *listener_label;
   GtkLabel              *explanation_label;
   GtkEntry              *paste_entry;
-  GtkButton             *continue_button;
   GtkLabel              *paste_error_label;
 
   WebKitWebView         *web_view;
@@ -55,9 +53,6 @@ struct _TtsSigninPage
   guint                  load_timeout_ms;
   guint                  load_timeout_id;
 
-  guint                  refused;
-  guint                  downloads_refused;
-  guint                  permissions_denied;
   /* Whether the user heard of a refused download in this attempt: once is enough. */
   gboolean               download_told;
   TtsSigninPageOpenFunc  open_func;
@@ -71,7 +66,6 @@ struct _TtsSigninPage
   /* While the user's paste is with the flow: they are at the window already. */
   gboolean               submitting;
   gboolean               focus_when_revealed;
-  guint                  presented;
 };
 
 G_DEFINE_FINAL_TYPE (TtsSigninPage, tts_signin_page, TTS_TYPE_PAGE)
@@ -79,6 +73,8 @@ G_DEFINE_FINAL_TYPE (TtsSigninPage, tts_signin_page, TTS_TYPE_PAGE)
 enum {
   PROP_0,
   PROP_FLOW,
+  PROP_LOAD_TIMEOUT,
+  PROP_PREPARED,
   N_PROPS
 };
 
@@ -99,45 +95,6 @@ fail_flow (TtsSigninPage *self,
    * not end an attempt that is going well. */
   if (self->flow != NULL && tts_flow_get_state (self->flow) == TTS_FLOW_STATE_AUTHORIZING)
     tts_flow_fail (self->flow, error);
-}
-
-/* Origins */
-
-static int
-effective_port (GUri *uri)
-{
-  int port = g_uri_get_port (uri);
-
-  if (port != -1)
-    return port;
-  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0)
-    return 443;
-  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0)
-    return 80;
-  return -1;
-}
-
-/* Scheme, host and port, parsed, never compared as strings. */
-static gboolean
-same_origin (GUri *a,
-             GUri *b)
-{
-  const char *host_a = g_uri_get_host (a);
-  const char *host_b = g_uri_get_host (b);
-
-  return host_a != NULL && host_b != NULL && host_a[0] != '\0' &&
-         g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) == 0 &&
-         g_ascii_strcasecmp (host_a, host_b) == 0 &&
-         effective_port (a) == effective_port (b);
-}
-
-/* Whether the view may show @uri: the authorization page's origin only. The redirect
- * never loads: the flow takes it in decide-policy. */
-static gboolean
-may_show (TtsSigninPage *self,
-          GUri          *uri)
-{
-  return self->home != NULL && same_origin (uri, self->home);
 }
 
 /* The one way to the user's browser: links that leave the view, and the sign-in itself.
@@ -164,7 +121,6 @@ tell_refused (TtsSigninPage *self,
   const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
   g_autofree char *message = NULL;
 
-  self->refused++;
   /* The host only: the rest of an address may carry anything. */
   g_debug ("Refused to open a page of %s", host != NULL ? host : "(no host)");
 
@@ -176,19 +132,31 @@ tell_refused (TtsSigninPage *self,
   gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", message);
 }
 
-/* A page that leaves the sign-in: secure web pages go to the user's browser, where they
- * can see and judge the address; anything else (plain http, mailto:, file:…) goes nowhere. */
-static void
-leave_view (TtsSigninPage *self,
-            const char    *uri)
+/* Carries out the navigation policy's verdict on @uri (tts-navigation-policy.h): a page
+ * that leaves the sign-in goes to the user's browser, where they can see and judge the
+ * address, or nowhere. TRUE when the view must not load it. */
+static gboolean
+follow_verdict (TtsSigninPage        *self,
+                TtsNavigationVerdict  verdict,
+                const char           *uri)
 {
-  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GUri) parsed = NULL;
 
-  if (parsed != NULL && g_uri_get_host (parsed) != NULL &&
-      g_ascii_strcasecmp (g_uri_get_scheme (parsed), "https") == 0)
-    open_in_browser (self, uri, _("Could not open your web browser."));
-  else
-    tell_refused (self, parsed);
+  switch (verdict)
+    {
+    case TTS_NAVIGATION_OPEN_IN_BROWSER:
+      open_in_browser (self, uri, _("Could not open your web browser."));
+      return TRUE;
+
+    case TTS_NAVIGATION_REFUSE:
+      parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
+      tell_refused (self, parsed);
+      return TRUE;
+
+    case TTS_NAVIGATION_ALLOW:
+    default:
+      return FALSE;
+    }
 }
 
 /* Downloads
@@ -203,7 +171,6 @@ refuse_download (TtsSigninPage *self,
 {
   const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
 
-  self->downloads_refused++;
   /* The host only: the rest of an address may carry anything. */
   g_debug ("Refused a download from %s", host != NULL ? host : "(no host)");
 
@@ -247,7 +214,6 @@ static gboolean
 permission_request_cb (TtsSigninPage           *self,
                        WebKitPermissionRequest *request)
 {
-  self->permissions_denied++;
   g_debug ("Denied a request of the sign-in page: %s", G_OBJECT_TYPE_NAME (request));
   webkit_permission_request_deny (request);
   return TRUE;
@@ -261,6 +227,51 @@ query_permission_state_cb (TtsSigninPage              *self,
   return TRUE;
 }
 
+/* Nothing over the page
+ *
+ * WebKit would ask for a user name and password (HTTP authentication, a frame's as well as
+ * the page's) in a prompt of its own drawn over the page, where it looks like part of
+ * tastytrade's sign-in; and a page, or a frame the user clicks, may fill the screen, over
+ * the window and its "You are signing in at" line, or at least the whole view, over the
+ * page that framed it. The sign-in needs neither: every such request is refused, whatever
+ * the frame. The view offers no full screen at all (WebKit's setting; answering
+ * "enter-fullscreen" alone keeps the window as it is, but the element still fills the view). */
+
+static gboolean
+authenticate_cb (TtsSigninPage               *self,
+                 WebKitAuthenticationRequest *request)
+{
+  const char *host = webkit_authentication_request_get_host (request);
+  gboolean own = self->loaded && !self->committed;
+  g_autofree char *message = NULL;
+
+  /* The host only: the rest of an address may carry anything. */
+  g_debug ("Refused to ask for a password for %s", host != NULL ? host : "(no host)");
+  webkit_authentication_request_cancel (request);
+
+  /* Before a page of this attempt showed, it was the sign-in page itself (frames come with
+   * a page): it ends as a cancelled load, which is no failure, so the view would stay blank.
+   * Said instead. */
+  if (!own)
+    return TRUE;
+
+  /* Translators: %s is the host name of a web site, e.g. “my.tastytrade.com” */
+  message = g_strdup_printf (_("%s asked for a user name and password in a prompt of its own, "
+                               "which tastytrade’s sign-in never does, so nothing was shown."),
+                             host != NULL && host[0] != '\0' ? host : "tastytrade");
+  fail_flow (self, TTS_ERROR_PAGE_LOAD_FAILED, message);
+
+  return TRUE;
+}
+
+/* Should a request get past the setting, the window is not made to fill the screen. */
+static gboolean
+enter_fullscreen_cb (TtsSigninPage *self)
+{
+  g_debug ("Refused to fill the screen");
+  return TRUE;
+}
+
 /* Policy
  *
  * WebKitGTK 6.0 does not say which frame a navigation is for: a third-party frame of the
@@ -270,7 +281,29 @@ query_permission_state_cb (TtsSigninPage              *self,
  *    loads in the view, whatever the frame;
  *  - before anything is shown, a main-frame document from another origin is refused (the
  *    response decision does say whether it is the main frame). Scripts and server redirects
- *    are caught there. */
+ *    are caught there.
+ * Which address goes where is tts_navigation_policy_decide()'s answer; this is its WebKit
+ * side. */
+
+static TtsNavigationKind
+navigation_kind (WebKitNavigationType type)
+{
+  switch (type)
+    {
+    case WEBKIT_NAVIGATION_TYPE_LINK_CLICKED:
+      return TTS_NAVIGATION_LINK;
+
+    case WEBKIT_NAVIGATION_TYPE_FORM_SUBMITTED:
+    case WEBKIT_NAVIGATION_TYPE_FORM_RESUBMITTED:
+      return TTS_NAVIGATION_FORM;
+
+    case WEBKIT_NAVIGATION_TYPE_BACK_FORWARD:
+    case WEBKIT_NAVIGATION_TYPE_RELOAD:
+    case WEBKIT_NAVIGATION_TYPE_OTHER:
+    default:
+      return TTS_NAVIGATION_OTHER;
+    }
+}
 
 static gboolean
 decide_navigation (TtsSigninPage            *self,
@@ -278,7 +311,7 @@ decide_navigation (TtsSigninPage            *self,
                    WebKitPolicyDecisionType  type)
 {
   WebKitNavigationAction *action;
-  g_autoptr(GUri) parsed = NULL;
+  TtsNavigationKind kind;
   const char *uri;
 
   action = webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
@@ -294,37 +327,17 @@ decide_navigation (TtsSigninPage            *self,
   /* Links meant for a new window (help pages and such) belong in the user's browser,
    * never in the window where they type their password. */
   if (type == WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION)
-    {
-      leave_view (self, uri);
-      webkit_policy_decision_ignore (decision);
-      return TRUE;
-    }
+    kind = TTS_NAVIGATION_NEW_WINDOW;
+  else
+    kind = navigation_kind (webkit_navigation_action_get_navigation_type (action));
 
-  parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
-  if (parsed != NULL && may_show (self, parsed))
+  /* Anything but a link or a form may be a frame: the response decision stops it if it is
+   * the main frame. */
+  if (!follow_verdict (self, tts_navigation_policy_decide (self->home, kind, uri), uri))
     return FALSE;
 
-  switch (webkit_navigation_action_get_navigation_type (action))
-    {
-    case WEBKIT_NAVIGATION_TYPE_LINK_CLICKED:
-      leave_view (self, uri);
-      webkit_policy_decision_ignore (decision);
-      return TRUE;
-
-    case WEBKIT_NAVIGATION_TYPE_FORM_SUBMITTED:
-    case WEBKIT_NAVIGATION_TYPE_FORM_RESUBMITTED:
-      /* A form may carry the password: it never goes to another site, nor to the browser. */
-      tell_refused (self, parsed);
-      webkit_policy_decision_ignore (decision);
-      return TRUE;
-
-    case WEBKIT_NAVIGATION_TYPE_BACK_FORWARD:
-    case WEBKIT_NAVIGATION_TYPE_RELOAD:
-    case WEBKIT_NAVIGATION_TYPE_OTHER:
-    default:
-      /* Perhaps a frame: the response decision stops it if it is the main frame. */
-      return FALSE;
-    }
+  webkit_policy_decision_ignore (decision);
+  return TRUE;
 }
 
 /* Whether an answer is a file to save rather than a page to show: one the view cannot
@@ -371,10 +384,9 @@ decide_response (TtsSigninPage                *self,
   if (!webkit_response_policy_decision_is_main_frame_main_resource (decision))
     return FALSE;
 
-  /* about:blank between attempts. */
-  if (parsed != NULL && g_ascii_strcasecmp (g_uri_get_scheme (parsed), "about") == 0)
-    return FALSE;
-  if (parsed != NULL && may_show (self, parsed))
+  /* The sign-in's own pages, and about:blank between attempts. */
+  if (tts_navigation_policy_decide (self->home, TTS_NAVIGATION_MAIN_FRAME_RESPONSE, uri) ==
+      TTS_NAVIGATION_ALLOW)
     return FALSE;
 
   webkit_policy_decision_ignore (WEBKIT_POLICY_DECISION (decision));
@@ -382,7 +394,6 @@ decide_response (TtsSigninPage                *self,
   /* Before any page of the sign-in showed, the view would stay blank: say why. */
   if (!self->committed)
     {
-      self->refused++;
       /* Translators: %s is the host name of a web site, e.g. “www.example.com” */
       message = g_strdup_printf (_("The sign-in page sent this window to %s, which is not part of the sign-in, so it was not shown."),
                                  parsed != NULL && g_uri_get_host (parsed) != NULL ?
@@ -423,7 +434,8 @@ create_cb (TtsSigninPage          *self,
   const char *uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
 
   if (self->flow == NULL || !tts_flow_handle_navigation (self->flow, uri))
-    leave_view (self, uri);
+    follow_verdict (self, tts_navigation_policy_decide (self->home, TTS_NAVIGATION_NEW_WINDOW, uri),
+                    uri);
 
   return NULL;
 }
@@ -463,6 +475,20 @@ arm_load_timeout (TtsSigninPage *self)
   g_source_set_name_by_id (self->load_timeout_id, "[tastytrade-setup] sign-in load timeout");
 }
 
+/* A load already on its way gets the new time from now. */
+static void
+set_load_timeout (TtsSigninPage *self,
+                  guint          milliseconds)
+{
+  if (self->load_timeout_ms == milliseconds)
+    return;
+
+  self->load_timeout_ms = milliseconds;
+  if (self->load_timeout_id != 0)
+    arm_load_timeout (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOAD_TIMEOUT]);
+}
+
 static void
 load_changed_cb (TtsSigninPage   *self,
                  WebKitLoadEvent  event)
@@ -493,6 +519,7 @@ load_changed_cb (TtsSigninPage   *self,
         {
           self->prepared = TRUE;
           tts_timing_mark ("sign-in view ready");
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PREPARED]);
         }
       break;
 
@@ -863,7 +890,6 @@ bring_to_front (TtsSigninPage *self)
   if (!GTK_IS_WINDOW (root))
     return;
 
-  self->presented++;
   gtk_window_present (GTK_WINDOW (root));
 }
 
@@ -926,6 +952,29 @@ flow_state_changed_cb (TtsSigninPage *self)
 }
 
 static void
+tts_signin_page_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  TtsSigninPage *self = TTS_SIGNIN_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOAD_TIMEOUT:
+      g_value_set_uint (value, self->load_timeout_ms);
+      break;
+
+    case PROP_PREPARED:
+      g_value_set_boolean (value, self->prepared);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 tts_signin_page_set_property (GObject      *object,
                               guint         prop_id,
                               const GValue *value,
@@ -949,6 +998,10 @@ tts_signin_page_set_property (GObject      *object,
         }
       break;
 
+    case PROP_LOAD_TIMEOUT:
+      set_load_timeout (self, g_value_get_uint (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -961,6 +1014,7 @@ tts_signin_page_class_init (TtsSigninPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = tts_signin_page_dispose;
+  object_class->get_property = tts_signin_page_get_property;
   object_class->set_property = tts_signin_page_set_property;
 
   /* Every navigation of the view is first shown to the flow, which takes the redirect; the
@@ -968,6 +1022,14 @@ tts_signin_page_class_init (TtsSigninPageClass *klass)
   properties[PROP_FLOW] =
     g_param_spec_object ("flow", NULL, NULL, TTS_TYPE_FLOW,
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* How long a page may take to start showing before the sign-in fails, in milliseconds. */
+  properties[PROP_LOAD_TIMEOUT] =
+    g_param_spec_uint ("load-timeout", NULL, NULL, 1, G_MAXUINT, DEFAULT_LOAD_TIMEOUT_MS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Whether the web process is up: about:blank, loaded when the page is made, finished. */
+  properties[PROP_PREPARED] =
+    g_param_spec_boolean ("prepared", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -976,8 +1038,6 @@ tts_signin_page_class_init (TtsSigninPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, security_image);
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, host_label);
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, progress_bar);
-  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, browser_button);
-  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, copy_button);
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, more_time_button);
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, deadline_label);
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, paste_revealer);
@@ -985,7 +1045,6 @@ tts_signin_page_class_init (TtsSigninPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, listener_label);
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, explanation_label);
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, paste_entry);
-  gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, continue_button);
   gtk_widget_class_bind_template_child (widget_class, TtsSigninPage, paste_error_label);
   gtk_widget_class_bind_template_callback (widget_class, paste_entry_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, paste_entry_changed_cb);
@@ -1028,6 +1087,7 @@ tts_signin_page_init (TtsSigninPage *self)
   settings = webkit_web_view_get_settings (self->web_view);
   webkit_settings_set_enable_developer_extras (settings, FALSE);
   webkit_settings_set_javascript_can_open_windows_automatically (settings, FALSE);
+  webkit_settings_set_enable_fullscreen (settings, FALSE);
 
   g_signal_connect_object (self->web_view, "decide-policy",
                            G_CALLBACK (decide_policy_cb), self, G_CONNECT_SWAPPED);
@@ -1037,6 +1097,10 @@ tts_signin_page_init (TtsSigninPage *self)
                            G_CALLBACK (permission_request_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->web_view, "query-permission-state",
                            G_CALLBACK (query_permission_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->web_view, "authenticate",
+                           G_CALLBACK (authenticate_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->web_view, "enter-fullscreen",
+                           G_CALLBACK (enter_fullscreen_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->web_view, "create",
                            G_CALLBACK (create_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->web_view, "load-changed",
@@ -1087,18 +1151,6 @@ unload (TtsSigninPage *self)
   webkit_web_view_load_uri (self->web_view, "about:blank");
 }
 
-WebKitWebView *
-tts_signin_page_get_web_view (TtsSigninPage *self)
-{
-  return self->web_view;
-}
-
-const char *
-tts_signin_page_get_host (TtsSigninPage *self)
-{
-  return self->host;
-}
-
 void
 tts_signin_page_set_open_func (TtsSigninPage         *self,
                                TtsSigninPageOpenFunc  func,
@@ -1108,142 +1160,4 @@ tts_signin_page_set_open_func (TtsSigninPage         *self,
 
   self->open_func = func;
   self->open_data = user_data;
-}
-
-void
-tts_signin_page_set_load_timeout (TtsSigninPage *self,
-                                  guint          milliseconds)
-{
-  g_return_if_fail (TTS_IS_SIGNIN_PAGE (self));
-  g_return_if_fail (milliseconds > 0);
-
-  self->load_timeout_ms = milliseconds;
-  if (self->load_timeout_id != 0)
-    arm_load_timeout (self);
-}
-
-gboolean
-tts_signin_page_get_load_timeout_armed (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), FALSE);
-
-  return self->load_timeout_id != 0;
-}
-
-guint
-tts_signin_page_get_refused_count (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), 0);
-
-  return self->refused;
-}
-
-guint
-tts_signin_page_get_downloads_refused (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), 0);
-
-  return self->downloads_refused;
-}
-
-guint
-tts_signin_page_get_permissions_denied (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), 0);
-
-  return self->permissions_denied;
-}
-
-gboolean
-tts_signin_page_get_prepared (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), FALSE);
-
-  return self->prepared;
-}
-
-GtkButton *
-tts_signin_page_get_browser_button (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
-
-  return self->browser_button;
-}
-
-GtkButton *
-tts_signin_page_get_copy_button (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
-
-  return self->copy_button;
-}
-
-GtkButton *
-tts_signin_page_get_more_time_button (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
-
-  return self->more_time_button;
-}
-
-const char *
-tts_signin_page_get_deadline_text (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
-
-  return gtk_label_get_text (self->deadline_label);
-}
-
-gboolean
-tts_signin_page_get_paste_revealed (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), FALSE);
-
-  return gtk_revealer_get_reveal_child (self->paste_revealer);
-}
-
-GtkEditable *
-tts_signin_page_get_paste_entry (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
-
-  return GTK_EDITABLE (self->paste_entry);
-}
-
-GtkButton *
-tts_signin_page_get_continue_button (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
-
-  return self->continue_button;
-}
-
-const char *
-tts_signin_page_get_paste_error (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
-
-  if (!gtk_widget_get_visible (GTK_WIDGET (self->paste_error_label)))
-    return NULL;
-
-  return gtk_label_get_text (self->paste_error_label);
-}
-
-const char *
-tts_signin_page_get_listener_problem (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), NULL);
-
-  if (!gtk_widget_get_visible (self->listener_box))
-    return NULL;
-
-  return gtk_label_get_text (self->listener_label);
-}
-
-guint
-tts_signin_page_get_presented_count (TtsSigninPage *self)
-{
-  g_return_val_if_fail (TTS_IS_SIGNIN_PAGE (self), 0);
-
-  return self->presented;
 }

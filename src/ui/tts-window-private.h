@@ -17,14 +17,8 @@
 
 G_BEGIN_DECLS
 
+/* The window's pages are private: tests find them in the widget tree (tests/tts-test-pages.h). */
 TtsFlow            *tts_window_get_flow             (TtsWindow *self);
-TtsWelcomePage     *tts_window_get_welcome_page     (TtsWindow *self);
-TtsStartPage       *tts_window_get_start_page       (TtsWindow *self);
-TtsCredentialsPage *tts_window_get_credentials_page (TtsWindow *self);
-TtsSigninPage      *tts_window_get_signin_page      (TtsWindow *self);
-TtsProgressPage    *tts_window_get_progress_page    (TtsWindow *self);
-TtsDonePage        *tts_window_get_done_page        (TtsWindow *self);
-TtsPage            *tts_window_get_visible_page     (TtsWindow *self);
 /* The "Check It" dialog while it is open, else NULL. */
 TtsCheckDialog     *tts_window_get_check_dialog     (TtsWindow *self);
 

@@ -414,7 +414,7 @@ sign_in_with_browser (TtsWindow *self)
     }
 
   tts_page_launch_uri (self->pages[PAGE_PROGRESS], tts_flow_get_authorize_uri (self->flow),
-                       _("Your web browser could not be opened."));
+                       _("Could not open your web browser."));
 }
 
 static void
@@ -984,55 +984,9 @@ tts_window_get_flow (TtsWindow *self)
   return self->flow;
 }
 
-TtsStartPage *
-tts_window_get_start_page (TtsWindow *self)
-{
-  ensure_pages (self);
-  return START_PAGE (self);
-}
-
 TtsCheckDialog *
 tts_window_get_check_dialog (TtsWindow *self)
 {
   return self->check_dialog;
 }
 
-TtsCredentialsPage *
-tts_window_get_credentials_page (TtsWindow *self)
-{
-  ensure_pages (self);
-  return CREDENTIALS_PAGE (self);
-}
-
-TtsSigninPage *
-tts_window_get_signin_page (TtsWindow *self)
-{
-  /* A cast, not TTS_SIGNIN_PAGE(): the program does not link the page. */
-  return (TtsSigninPage *) self->pages[PAGE_SIGNIN];
-}
-
-TtsProgressPage *
-tts_window_get_progress_page (TtsWindow *self)
-{
-  ensure_pages (self);
-  return PROGRESS_PAGE (self);
-}
-
-TtsDonePage *
-tts_window_get_done_page (TtsWindow *self)
-{
-  ensure_pages (self);
-  return DONE_PAGE (self);
-}
-
-TtsWelcomePage *
-tts_window_get_welcome_page (TtsWindow *self)
-{
-  return self->welcome_page;
-}
-
-TtsPage *
-tts_window_get_visible_page (TtsWindow *self)
-{
-  return self->pages[self->current];
-}
