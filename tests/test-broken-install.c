@@ -65,34 +65,11 @@ wait_until (Fixture    *fixture,
   g_source_remove (guard);
 }
 
-static char *
-visible_text (GtkWidget *widget)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-  GtkWidget *child;
-
-  if (!gtk_widget_get_visible (widget))
-    return g_string_free (g_steal_pointer (&text), FALSE);
-
-  if (GTK_IS_LABEL (widget))
-    g_string_append_printf (text, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
-
-  for (child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      g_autofree char *more = visible_text (child);
-
-      g_string_append (text, more);
-    }
-
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
 static gboolean
 shows_unavailable (Fixture *fixture)
 {
   GtkWidget *page = tts_test_lookup_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE);
-  g_autofree char *text = page != NULL ? visible_text (page) : NULL;
+  g_autofree char *text = page != NULL ? tts_test_shown_text (page) : NULL;
 
   return text != NULL && strstr (text, "Signing In Here Is Not Possible") != NULL;
 }
@@ -100,7 +77,7 @@ shows_unavailable (Fixture *fixture)
 static gboolean
 waiting_for_browser (Fixture *fixture)
 {
-  g_autofree char *text = visible_text (GTK_WIDGET (tts_test_visible_page (fixture->window)));
+  g_autofree char *text = tts_test_shown_text (GTK_WIDGET (tts_test_visible_page (fixture->window)));
 
   return strstr (text, "Waiting for Your Web Browser") != NULL;
 }

@@ -97,11 +97,13 @@ tts_test_find_entry (GtkWidget  *widget,
   return NULL;
 }
 
+/* @mapped: only what is on screen now, else all that is set to show. */
 static void
-collect_shown_text (GtkWidget *widget,
-                    GString   *text)
+collect_text (GtkWidget *widget,
+              gboolean   mapped,
+              GString   *text)
 {
-  if (!gtk_widget_get_visible (widget))
+  if (mapped ? !gtk_widget_get_mapped (widget) : !gtk_widget_get_visible (widget))
     return;
 
   if (GTK_IS_LABEL (widget) && gtk_label_get_text (GTK_LABEL (widget))[0] != '\0')
@@ -113,7 +115,7 @@ collect_shown_text (GtkWidget *widget,
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    collect_shown_text (child, text);
+    collect_text (child, mapped, text);
 }
 
 char *
@@ -121,7 +123,16 @@ tts_test_shown_text (GtkWidget *widget)
 {
   GString *text = g_string_new (NULL);
 
-  collect_shown_text (widget, text);
+  collect_text (widget, FALSE, text);
+  return g_string_free (text, FALSE);
+}
+
+char *
+tts_test_visible_text (GtkWidget *widget)
+{
+  GString *text = g_string_new (NULL);
+
+  collect_text (widget, TRUE, text);
   return g_string_free (text, FALSE);
 }
 

@@ -33,6 +33,8 @@ gpointer     tts_test_find_widget  (GtkWidget  *widget,
 /* The text of every label under @widget that shows whenever @widget does (it and its parents
  * up to @widget are visible), one per line. */
 char        *tts_test_shown_text   (GtkWidget  *widget);
+/* The text of every label the user can see under @widget now, one per line. */
+char        *tts_test_visible_text (GtkWidget  *widget);
 
 /* A property's value, as a screen reader or a binding reads it. */
 gboolean     tts_test_get_boolean  (gpointer    object,

@@ -382,34 +382,6 @@ tts_test_window_open_window (TtsTestWindow *fixture,
   g_signal_connect (fixture->web_view, "load-changed", G_CALLBACK (load_changed_cb), fixture);
 }
 
-static void
-collect_visible_text (GtkWidget *widget,
-                      GString   *text)
-{
-  if (!gtk_widget_get_mapped (widget))
-    return;
-
-  if (GTK_IS_LABEL (widget) && gtk_label_get_text (GTK_LABEL (widget))[0] != '\0')
-    {
-      g_string_append (text, gtk_label_get_text (GTK_LABEL (widget)));
-      g_string_append_c (text, '\n');
-    }
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_visible_text (child, text);
-}
-
-char *
-tts_test_visible_text (GtkWidget *widget)
-{
-  GString *text = g_string_new (NULL);
-
-  collect_visible_text (widget, text);
-  return g_string_free (text, FALSE);
-}
-
 static const char *expected_toast;
 
 static gboolean

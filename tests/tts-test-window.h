@@ -93,8 +93,6 @@ void     tts_test_window_release_window    (TtsTestWindow    *fixture);
 /* A fresh window as set_up() makes it, on @auth_uri (NULL: the fake's sign-in page). */
 void     tts_test_window_open_window       (TtsTestWindow    *fixture,
                                             const char       *auth_uri);
-/* The text of every label the user can see under @widget, one per line. */
-char    *tts_test_visible_text             (GtkWidget        *widget);
 /* Waits until a toast (or any label in the window) says @text. */
 void     tts_test_window_wait_for_toast    (TtsTestWindow    *fixture,
                                             const char       *text);
