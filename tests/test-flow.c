@@ -306,18 +306,7 @@ static guint
 count_requests (Fixture    *fixture,
                 const char *path)
 {
-  GPtrArray *requests = tts_fake_tastytrade_get_requests (fixture->fake);
-  guint count = 0;
-
-  for (guint i = 0; i < requests->len; i++)
-    {
-      TtsFakeRequest *request = g_ptr_array_index (requests, i);
-
-      if (g_strcmp0 (request->path, path) == 0)
-        count++;
-    }
-
-  return count;
+  return tts_fake_tastytrade_count_requests (fixture->fake, path);
 }
 
 /* Code exchanges the token endpoint saw. */

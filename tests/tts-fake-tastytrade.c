@@ -1779,6 +1779,22 @@ tts_fake_tastytrade_get_last_request (TtsFakeTastytrade *self,
 }
 
 guint
+tts_fake_tastytrade_count_requests (TtsFakeTastytrade *self,
+                                    const char        *path)
+{
+  guint count = 0;
+
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), 0);
+  g_return_val_if_fail (path != NULL, 0);
+
+  for (guint i = 0; i < self->requests->len; i++)
+    if (strcmp (((TtsFakeRequest *) g_ptr_array_index (self->requests, i))->path, path) == 0)
+      count++;
+
+  return count;
+}
+
+guint
 tts_fake_tastytrade_get_codes_issued (TtsFakeTastytrade *self)
 {
   g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), 0);

@@ -81,6 +81,9 @@ void               tts_fake_tastytrade_fail_token_requests (TtsFakeTastytrade *s
 
 /* Every request received, oldest first (TtsFakeRequest, owned by the fake). */
 GPtrArray         *tts_fake_tastytrade_get_requests       (TtsFakeTastytrade  *self);
+/* How many requests to @path came in. */
+guint              tts_fake_tastytrade_count_requests     (TtsFakeTastytrade  *self,
+                                                           const char         *path);
 /* The last request to @path, or NULL. */
 TtsFakeRequest    *tts_fake_tastytrade_get_last_request   (TtsFakeTastytrade  *self,
                                                            const char         *path);
