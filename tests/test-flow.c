@@ -381,13 +381,7 @@ assert_port_listening (guint port)
 static const char * const *
 known_secrets (Fixture *fixture)
 {
-  GPtrArray *issued = tts_fake_tastytrade_get_issued_secrets (fixture->fake);
-  GPtrArray *secrets = g_ptr_array_new ();
-
-  for (guint i = 0; i < issued->len; i++)
-    g_ptr_array_add (secrets, g_ptr_array_index (issued, i));
-  g_ptr_array_add (secrets, (gpointer) CLIENT_SECRET);
-  g_ptr_array_add (secrets, NULL);
+  GPtrArray *secrets = tts_fake_tastytrade_dup_secrets (fixture->fake, CLIENT_SECRET);
 
   /* Lives as long as the test; the strings are the fake's. */
   g_test_queue_free (secrets->pdata);

@@ -120,19 +120,11 @@ fixture_set_up (Fixture       *fixture,
 }
 
 /* Every secret of the test: the client secret and whatever the fake issued (codes, access
- * and refresh tokens, a rotated one included), NULL-terminated. The strings are the fake's. */
+ * and refresh tokens, a rotated one included), NULL-terminated. */
 static GPtrArray *
 dup_known_secrets (Fixture *fixture)
 {
-  GPtrArray *issued = tts_fake_tastytrade_get_issued_secrets (fixture->fake);
-  GPtrArray *secrets = g_ptr_array_new ();
-
-  for (guint i = 0; i < issued->len; i++)
-    g_ptr_array_add (secrets, g_ptr_array_index (issued, i));
-  g_ptr_array_add (secrets, (gpointer) CLIENT_SECRET);
-  g_ptr_array_add (secrets, NULL);
-
-  return secrets;
+  return tts_fake_tastytrade_dup_secrets (fixture->fake, CLIENT_SECRET);
 }
 
 static void

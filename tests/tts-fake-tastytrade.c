@@ -1818,6 +1818,23 @@ tts_fake_tastytrade_get_issued_secrets (TtsFakeTastytrade *self)
   return self->issued_secrets;
 }
 
+GPtrArray *
+tts_fake_tastytrade_dup_secrets (TtsFakeTastytrade *self,
+                                 const char        *client_secret)
+{
+  GPtrArray *secrets = g_ptr_array_new ();
+
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), NULL);
+  g_return_val_if_fail (client_secret != NULL, NULL);
+
+  for (guint i = 0; i < self->issued_secrets->len; i++)
+    g_ptr_array_add (secrets, g_ptr_array_index (self->issued_secrets, i));
+  g_ptr_array_add (secrets, (gpointer) client_secret);
+  g_ptr_array_add (secrets, NULL);
+
+  return secrets;
+}
+
 void
 tts_fake_tastytrade_advance_clock (TtsFakeTastytrade *self,
                                    guint              seconds)

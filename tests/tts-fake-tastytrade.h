@@ -94,6 +94,10 @@ guint              tts_fake_tastytrade_get_refresh_tokens_issued (TtsFakeTastytr
 /* Every authorization code, access token and refresh token issued so far, oldest first
  * (strings owned by the fake): what must never show up in the program's output. */
 GPtrArray         *tts_fake_tastytrade_get_issued_secrets (TtsFakeTastytrade *self);
+/* The same and @client_secret, NULL-terminated, in a new array whose strings stay the fake's
+ * and the caller's: what tts_test_assert_plain_error() takes. */
+GPtrArray         *tts_fake_tastytrade_dup_secrets        (TtsFakeTastytrade *self,
+                                                           const char        *client_secret);
 
 /* The port listened on, 0 before tts_fake_tastytrade_start(). */
 guint              tts_fake_tastytrade_get_port           (TtsFakeTastytrade  *self);
