@@ -97,6 +97,7 @@ tts_progress_page_init (TtsProgressPage *self)
 static void present (TtsProgressPage *self,
                      const char      *title,
                      const char      *description,
+                     const char      *note,
                      const GError    *error);
 
 void
@@ -140,31 +141,32 @@ tts_progress_page_show (TtsProgressPage *self,
       return;
     }
 
-  present (self, title, description, state == TTS_FLOW_STATE_FAILED ? error : NULL);
+  present (self, title, description,
+           state == TTS_FLOW_STATE_FAILED ? tts_error_get_remedy (error) : NULL,
+           state == TTS_FLOW_STATE_FAILED ? error : NULL);
 }
 
 void
 tts_progress_page_show_browser_wait (TtsProgressPage *self,
                                      const char      *authorize_uri)
 {
-  g_autofree char *description = NULL;
-
   g_return_if_fail (TTS_IS_PROGRESS_PAGE (self));
   g_return_if_fail (authorize_uri != NULL);
 
-  /* Translators: %s is the address of tastytrade's sign-in page */
-  description = g_strdup_printf (_("Sign in on tastytrade’s page in your web browser: this window "
-                                   "goes on by itself once you have. If no browser opened, open "
-                                   "this address in one: %s"),
-                                 authorize_uri);
-  present (self, _("Waiting for Your Web Browser…"), description, NULL);
+  /* The address goes under it, where it can be selected and copied. */
+  present (self, _("Waiting for Your Web Browser…"),
+           _("Sign in on tastytrade’s page in your web browser: this window goes on by itself "
+             "once you have. If no browser opened, open the address below in one."),
+           authorize_uri, NULL);
 }
 
-/* @error: the failure shown, or NULL while work is under way. */
+/* @note: a line under the description (the next step, an address), or NULL; @error: the
+ * failure shown, or NULL while work is under way. */
 static void
 present (TtsProgressPage *self,
          const char      *title,
          const char      *description,
+         const char      *note,
          const GError    *error)
 {
   g_autofree char *markup = NULL;
@@ -176,8 +178,8 @@ present (TtsProgressPage *self,
   adw_status_page_set_description (self->status_page, markup);
   adw_status_page_set_icon_name (self->status_page, failed ? "dialog-warning-symbolic" : NULL);
   set_busy (self, !failed);
-  gtk_label_set_text (self->remedy_label, failed ? tts_error_get_remedy (error) : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->remedy_label), failed);
+  gtk_label_set_text (self->remedy_label, note != NULL ? note : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->remedy_label), note != NULL);
 
   /* Translators: short window titles while the token is fetched, and when that failed */
   tts_page_set_title (TTS_PAGE (self), failed ? _("Not Finished") : _("Working"));
