@@ -11,6 +11,7 @@
 
 #include "tts-account.h"
 #include "tts-error.h"
+#include "tts-json.h"
 #include "tts-fake-tastytrade.h"
 #include "tts-test-errors.h"
 #include "tts-token-client.h"
@@ -1814,6 +1815,43 @@ test_tokens_deep (void)
   g_assert_nonnull (tokens);
 }
 
+/* The nesting limit counts levels, not brackets: a long list of shallow items (many accounts,
+ * an option chain's strikes) is read, and exactly TTS_JSON_MAX_DEPTH levels still are. */
+static void
+test_json_depth_counts_levels (void)
+{
+  g_autoptr(GString) many = g_string_new ("{\"data\":{\"items\":[");
+  g_autoptr(GString) nested = g_string_new ("{\"a\":");
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 200; i++)
+    g_string_append_printf (many, "%s{\"account\":{\"account-number\":\"5WX%05u\"},"
+                            "\"authority-level\":\"owner\"}", i > 0 ? "," : "", i);
+  g_string_append (many, "]}}");
+  accounts = tts_account_list_new_from_json (many->str, many->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (accounts->len, ==, 200);
+
+  /* 1 object + 30 arrays + 1 object: 32 levels. */
+  for (guint i = 0; i < TTS_JSON_MAX_DEPTH - 2; i++)
+    g_string_append_c (nested, '[');
+  g_string_append (nested, "{}");
+  for (guint i = 0; i < TTS_JSON_MAX_DEPTH - 2; i++)
+    g_string_append_c (nested, ']');
+  g_string_append_c (nested, '}');
+  root = tts_json_parse_object (nested->str, nested->len);
+  g_assert_nonnull (root);
+  g_clear_pointer (&root, json_node_unref);
+
+  /* One more is refused. */
+  g_string_insert (nested, 5, "[");
+  g_string_insert (nested, nested->len - 1, "]");
+  root = tts_json_parse_object (nested->str, nested->len);
+  g_assert_null (root);
+}
+
 static void
 test_tokens_junk (void)
 {
@@ -1933,6 +1971,7 @@ main (int   argc,
   g_test_add_func ("/token-client/tokens/minimal", test_tokens_minimal);
   g_test_add_func ("/token-client/tokens/junk", test_tokens_junk);
   g_test_add_func ("/token-client/tokens/deep", test_tokens_deep);
+  g_test_add_func ("/token-client/json/depth-counts-levels", test_json_depth_counts_levels);
 
   return g_test_run ();
 }

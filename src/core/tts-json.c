@@ -39,7 +39,9 @@ nesting_depth (const char *data,
 
         case '{':
         case '[':
-          deepest = MAX (deepest, ++depth);
+          /* Not inside MAX(): it evaluates its arguments twice. */
+          depth++;
+          deepest = MAX (deepest, depth);
           break;
 
         case '}':
