@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -1465,6 +1466,784 @@ test_complete_authorization (void)
   fixture_clear (&fixture);
 }
 
+/* Market data: tastytrade-market-data.md */
+
+/* What a Create Grant and one refresh give: an access token with scope read. */
+static char *
+get_access_token (Fixture *fixture)
+{
+  g_autofree char *grant = tts_fake_tastytrade_create_grant (fixture->fake, CLIENT_ID);
+  g_autoptr(Reply) refreshed = refresh (fixture, grant, CLIENT_SECRET);
+  g_autoptr(JsonNode) node = reply_json (refreshed);
+
+  g_assert_cmpuint (refreshed->status, ==, SOUP_STATUS_OK);
+  return g_strdup (json_object_get_string_member (json_node_get_object (node), "access_token"));
+}
+
+/* GET /api-quote-tokens, which must succeed: returns the token and its dxlink-url. */
+static char *
+get_quote_token (Fixture     *fixture,
+                 const char  *access_token,
+                 char       **dxlink_url)
+{
+  g_autofree char *uri = api_uri (fixture, "/api-quote-tokens");
+  g_autoptr(Reply) reply = get_with_bearer (fixture->session, uri, access_token);
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *data;
+
+  g_assert_cmpuint (reply->status, ==, SOUP_STATUS_OK);
+  node = reply_json (reply);
+  data = json_object_get_object_member (json_node_get_object (node), "data");
+  if (dxlink_url != NULL)
+    *dxlink_url = g_strdup (json_object_get_string_member (data, "dxlink-url"));
+
+  return g_strdup (json_object_get_string_member (data, "token"));
+}
+
+static void
+assert_iso_date (const char *text,
+                 GDate      *date)
+{
+  guint year, month, day;
+  char end;
+
+  g_assert_nonnull (text);
+  g_assert_cmpuint (strlen (text), ==, 10);
+  g_assert_cmpint (sscanf (text, "%4u-%2u-%2u%c", &year, &month, &day, &end), ==, 3);
+  g_assert_true (g_date_valid_dmy (day, month, year));
+  g_date_clear (date, 1);
+  g_date_set_dmy (date, day, month, year);
+}
+
+/* One root of the chain: its kind of expiration, how many, and how far apart. */
+static void
+assert_chain_item (JsonObject *item,
+                   const char *root,
+                   const char *expiration_type,
+                   const char *settlement_type,
+                   guint       n_expirations,
+                   int         min_step,
+                   int         max_step)
+{
+  JsonArray *expirations;
+  GDate previous;
+  guint i;
+
+  g_assert_cmpstr (json_object_get_string_member (item, "underlying-symbol"), ==, "SPX");
+  g_assert_cmpstr (json_object_get_string_member (item, "root-symbol"), ==, root);
+  g_assert_cmpstr (json_object_get_string_member (item, "option-chain-type"), ==, "Standard");
+  g_assert_cmpint (json_object_get_int_member (item, "shares-per-contract"), ==, 100);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (item, "tick-sizes")),
+                    >, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (item, "deliverables")),
+                    ==, 0);
+
+  expirations = json_object_get_array_member (item, "expirations");
+  g_assert_cmpuint (json_array_get_length (expirations), ==, n_expirations);
+  g_date_clear (&previous, 1);
+  for (i = 0; i < n_expirations; i++)
+    {
+      JsonObject *expiration = json_array_get_object_element (expirations, i);
+      JsonArray *strikes = json_object_get_array_member (expiration, "strikes");
+      GDate date;
+      guint k;
+
+      g_assert_cmpstr (json_object_get_string_member (expiration, "expiration-type"), ==,
+                       expiration_type);
+      g_assert_cmpstr (json_object_get_string_member (expiration, "settlement-type"), ==,
+                       settlement_type);
+      g_assert_cmpint (json_object_get_int_member (expiration, "days-to-expiration"), >=, 0);
+      assert_iso_date (json_object_get_string_member (expiration, "expiration-date"), &date);
+      g_assert_cmpint (g_date_get_weekday (&date), ==, G_DATE_FRIDAY);
+      if (i > 0)
+        {
+          g_assert_cmpint (g_date_days_between (&previous, &date), >=, min_step);
+          g_assert_cmpint (g_date_days_between (&previous, &date), <=, max_step);
+        }
+      previous = date;
+
+      g_assert_cmpuint (json_array_get_length (strikes), >, 0);
+      for (k = 0; k < json_array_get_length (strikes); k++)
+        {
+          JsonObject *strike = json_array_get_object_element (strikes, k);
+
+          g_assert_nonnull (json_object_get_string_member (strike, "strike-price"));
+          g_assert_true (g_str_has_prefix (json_object_get_string_member (strike, "call"), root));
+          g_assert_true (g_str_has_prefix (json_object_get_string_member (strike, "put"), root));
+          g_assert_cmpuint (strlen (json_object_get_string_member (strike, "call")), ==, 21);
+          g_assert_true (json_object_get_string_member (strike, "call-streamer-symbol")[0] == '.');
+          g_assert_true (json_object_get_string_member (strike, "put-streamer-symbol")[0] == '.');
+        }
+    }
+}
+
+static void
+test_market_chains (void)
+{
+  Fixture fixture = { 0 };
+  g_autoptr(SoupSession) bare = soup_session_new ();
+  g_autofree char *uri = NULL;
+  g_autofree char *other_uri = NULL;
+  g_autofree char *access_token = NULL;
+  g_autoptr(Reply) anonymous = NULL;
+  g_autoptr(Reply) no_agent = NULL;
+  g_autoptr(Reply) other = NULL;
+  g_autoptr(Reply) chains = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *object;
+  JsonArray *items;
+  JsonObject *first_weekly;
+  JsonObject *strike;
+
+  fixture_init (&fixture);
+
+  uri = api_uri (&fixture, "/option-chains/SPX/nested");
+  access_token = get_access_token (&fixture);
+
+  anonymous = get_with_bearer (fixture.session, uri, NULL);
+  assert_rest_error (anonymous, SOUP_STATUS_UNAUTHORIZED, "token_invalid");
+
+  no_agent = get_with_bearer (bare, uri, access_token);
+  g_assert_cmpuint (no_agent->status, ==, SOUP_STATUS_UNAUTHORIZED);
+  g_assert_cmpstr (no_agent->content_type, ==, "text/html");
+
+  other_uri = api_uri (&fixture, "/option-chains/NOPE/nested");
+  other = get_with_bearer (fixture.session, other_uri, access_token);
+  assert_rest_error (other, SOUP_STATUS_NOT_FOUND, "record_not_found");
+
+  /* Refusing the quote stream leaves the chains alone. */
+  tts_fake_tastytrade_set_market_data (fixture.fake, TTS_FAKE_MARKET_DATA_NOT_A_CUSTOMER);
+  chains = get_with_bearer (fixture.session, uri, access_token);
+  g_assert_cmpuint (chains->status, ==, SOUP_STATUS_OK);
+  node = reply_json (chains);
+  object = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (object, "context"), ==,
+                   "/option-chains/SPX/nested");
+  items = json_object_get_array_member (json_object_get_object_member (object, "data"), "items");
+  g_assert_cmpuint (json_array_get_length (items), ==, 2);
+  assert_chain_item (json_array_get_object_element (items, 0), "SPX", "Regular", "AM", 12, 28, 35);
+  assert_chain_item (json_array_get_object_element (items, 1), "SPXW", "Weekly", "PM", 30, 7, 7);
+
+  first_weekly = json_array_get_object_element (
+    json_object_get_array_member (json_array_get_object_element (items, 1), "expirations"), 0);
+  g_assert_cmpstr (json_object_get_string_member (first_weekly, "expiration-date"), ==,
+                   "2026-12-18");
+  strike = json_array_get_object_element (json_object_get_array_member (first_weekly, "strikes"),
+                                          1);
+  g_assert_cmpstr (json_object_get_string_member (strike, "strike-price"), ==, "5900.0");
+  g_assert_cmpstr (json_object_get_string_member (strike, "call"), ==, "SPXW  261218C05900000");
+  g_assert_cmpstr (json_object_get_string_member (strike, "put"), ==, "SPXW  261218P05900000");
+  g_assert_cmpstr (json_object_get_string_member (strike, "call-streamer-symbol"), ==,
+                   ".SPXW261218C5900");
+  g_assert_cmpstr (json_object_get_string_member (strike, "put-streamer-symbol"), ==,
+                   ".SPXW261218P5900");
+
+  fixture_clear (&fixture);
+}
+
+static void
+test_market_quote_token (void)
+{
+  Fixture fixture = { 0 };
+  g_autoptr(SoupSession) bare = soup_session_new ();
+  g_autofree char *uri = NULL;
+  g_autofree char *access_token = NULL;
+  g_autofree char *expected_url = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr(Reply) anonymous = NULL;
+  g_autoptr(Reply) no_agent = NULL;
+  g_autoptr(Reply) reply = NULL;
+  g_autoptr(Reply) demo = NULL;
+  g_autoptr(Reply) not_customer = NULL;
+  g_autoptr(Reply) not_granted = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) demo_node = NULL;
+  g_autoptr(GDateTime) issued_at = NULL;
+  g_autoptr(GDateTime) expires_at = NULL;
+  g_autoptr(GPtrArray) secrets = NULL;
+  JsonObject *object;
+  JsonObject *data;
+  const char *token;
+
+  fixture_init (&fixture);
+
+  uri = api_uri (&fixture, "/api-quote-tokens");
+  access_token = get_access_token (&fixture);
+
+  anonymous = get_with_bearer (fixture.session, uri, NULL);
+  assert_rest_error (anonymous, SOUP_STATUS_UNAUTHORIZED, "token_invalid");
+
+  no_agent = get_with_bearer (bare, uri, access_token);
+  g_assert_cmpuint (no_agent->status, ==, SOUP_STATUS_UNAUTHORIZED);
+  g_assert_cmpstr (no_agent->content_type, ==, "text/html");
+
+  reply = get_with_bearer (fixture.session, uri, access_token);
+  g_assert_cmpuint (reply->status, ==, SOUP_STATUS_OK);
+  node = reply_json (reply);
+  object = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (object, "context"), ==, "/api-quote-tokens");
+  data = json_object_get_object_member (object, "data");
+  token = json_object_get_string_member (data, "token");
+  g_assert_cmpuint (strlen (token), >=, 100);
+  expected_url = g_strdup_printf ("ws://127.0.0.1:%u/dxlink",
+                                  tts_fake_tastytrade_get_port (fixture.fake));
+  g_assert_cmpstr (json_object_get_string_member (data, "dxlink-url"), ==, expected_url);
+  g_assert_cmpstr (json_object_get_string_member (data, "level"), ==, "api");
+  issued_at = g_date_time_new_from_iso8601 (json_object_get_string_member (data, "issued-at"),
+                                            NULL);
+  expires_at = g_date_time_new_from_iso8601 (json_object_get_string_member (data, "expires-at"),
+                                             NULL);
+  g_assert_nonnull (issued_at);
+  g_assert_nonnull (expires_at);
+  g_assert_cmpint (g_date_time_difference (expires_at, issued_at), ==, G_TIME_SPAN_DAY);
+
+  /* A quote token is a secret like the others: tests check none is ever printed. */
+  secrets = tts_fake_tastytrade_dup_secrets (fixture.fake, CLIENT_SECRET);
+  g_assert_true (g_strv_contains ((const char * const *) secrets->pdata, token));
+
+  second = get_quote_token (&fixture, access_token, NULL);
+  g_assert_cmpstr (second, !=, token);
+
+  tts_fake_tastytrade_set_quote_level (fixture.fake, "demo");
+  demo = get_with_bearer (fixture.session, uri, access_token);
+  demo_node = reply_json (demo);
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (json_node_get_object (demo_node), "data"),
+                     "level"), ==, "demo");
+
+  tts_fake_tastytrade_set_market_data (fixture.fake, TTS_FAKE_MARKET_DATA_NOT_A_CUSTOMER);
+  not_customer = get_with_bearer (fixture.session, uri, access_token);
+  assert_rest_error (not_customer, SOUP_STATUS_FORBIDDEN,
+                     "quote_streamer.customer_not_found_error");
+
+  tts_fake_tastytrade_set_market_data (fixture.fake, TTS_FAKE_MARKET_DATA_NOT_GRANTED);
+  not_granted = get_with_bearer (fixture.session, uri, access_token);
+  assert_rest_error (not_granted, SOUP_STATUS_FORBIDDEN,
+                     "quote_streamer.api_access_entitlement_not_granted");
+
+  fixture_clear (&fixture);
+}
+
+/* A DXLink client, as the fetcher would be: libsoup's WebSocket client. */
+typedef struct
+{
+  SoupWebsocketConnection *connection;
+  GQueue                   received;      /* char *, oldest first */
+  gboolean                 closed;
+  GError                  *error;         /* of the connection attempt */
+  gboolean                 done;
+} Stream;
+
+static void
+stream_message_cb (SoupWebsocketConnection *connection,
+                   int                      type,
+                   GBytes                  *message,
+                   Stream                  *stream)
+{
+  gsize length;
+  const char *data = g_bytes_get_data (message, &length);
+
+  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
+  g_queue_push_tail (&stream->received, g_strndup (data != NULL ? data : "", length));
+}
+
+static void
+stream_closed_cb (SoupWebsocketConnection *connection,
+                  Stream                  *stream)
+{
+  stream->closed = TRUE;
+}
+
+static void
+stream_connect_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Stream *stream = user_data;
+
+  stream->connection = soup_session_websocket_connect_finish (SOUP_SESSION (source), result,
+                                                              &stream->error);
+  stream->done = TRUE;
+}
+
+static Stream *
+stream_open (Fixture    *fixture,
+             const char *url)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  Stream *stream = g_new0 (Stream, 1);
+
+  g_assert_nonnull (msg);
+  soup_session_websocket_connect_async (fixture->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        NULL, stream_connect_cb, stream);
+  while (!stream->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (stream->error);
+
+  g_signal_connect (stream->connection, "message", G_CALLBACK (stream_message_cb), stream);
+  g_signal_connect (stream->connection, "closed", G_CALLBACK (stream_closed_cb), stream);
+
+  return stream;
+}
+
+static void
+stream_send (Stream     *stream,
+             const char *text)
+{
+  soup_websocket_connection_send_text (stream->connection, text);
+}
+
+/* The next message from the fake; it must come before the connection ends. */
+static char *
+stream_next (Stream *stream)
+{
+  while (g_queue_is_empty (&stream->received))
+    {
+      g_assert_false (stream->closed);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  return g_queue_pop_head (&stream->received);
+}
+
+static void
+stream_expect (Stream     *stream,
+               const char *expected)
+{
+  g_autofree char *text = stream_next (stream);
+
+  g_assert_cmpstr (text, ==, expected);
+}
+
+/* The next message must be an ERROR on @channel with @error, and a message. */
+static void
+stream_expect_error (Stream     *stream,
+                     guint       channel,
+                     const char *error)
+{
+  g_autofree char *text = stream_next (stream);
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+  JsonObject *object;
+
+  g_assert_nonnull (node);
+  object = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (object, "type"), ==, "ERROR");
+  g_assert_cmpint (json_object_get_int_member (object, "channel"), ==, channel);
+  g_assert_cmpstr (json_object_get_string_member (object, "error"), ==, error);
+  g_assert_nonnull (json_object_get_string_member (object, "message"));
+}
+
+/* Closes cleanly and waits until both sides are done. Anything the fake sent before it saw
+ * the close frame is still received: the queue then holds what came unasked. */
+static void
+stream_close (Stream *stream)
+{
+  soup_websocket_connection_close (stream->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  while (!stream->closed)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+stream_free (Stream *stream)
+{
+  g_signal_handlers_disconnect_by_data (stream->connection, stream);
+  g_clear_object (&stream->connection);
+  g_queue_clear_full (&stream->received, g_free);
+  g_free (stream);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Stream, stream_free)
+
+static void
+count_cb (TtsFakeTastytrade *fake,
+          guint             *count)
+{
+  (*count)++;
+}
+
+static void
+wait_for_count (guint *count,
+                guint  expected)
+{
+  while (*count < expected)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (*count, ==, expected);
+}
+
+#define SETUP_MESSAGE   "{\"type\":\"SETUP\",\"channel\":0,\"version\":\"0.0.1-test\"," \
+                        "\"keepaliveTimeout\":60,\"acceptKeepaliveTimeout\":60}"
+#define SETUP_ANSWER    "{\"type\":\"SETUP\",\"channel\":0,\"version\":\"0.1-fake\"," \
+                        "\"keepaliveTimeout\":60,\"acceptKeepaliveTimeout\":60}"
+#define UNAUTHORIZED    "{\"type\":\"AUTH_STATE\",\"channel\":0,\"state\":\"UNAUTHORIZED\"}"
+#define AUTHORIZED      "{\"type\":\"AUTH_STATE\",\"channel\":0,\"state\":\"AUTHORIZED\"," \
+                        "\"userId\":\"fake\"}"
+#define KEEPALIVE       "{\"type\":\"KEEPALIVE\",\"channel\":0}"
+#define QUOTE_FIELDS    "[\"eventType\",\"eventSymbol\",\"bidPrice\",\"askPrice\",\"bidSize\"," \
+                        "\"askSize\"]"
+#define SPX_QUOTE       "{\"type\":\"FEED_DATA\",\"channel\":3," \
+                        "\"data\":[\"Quote\",[\"Quote\",\"SPX\",5910.1,5911.3,12,9]]}"
+
+static void
+stream_auth (Stream     *stream,
+             const char *token)
+{
+  g_autofree char *auth = g_strdup_printf ("{\"type\":\"AUTH\",\"channel\":0,\"token\":\"%s\"}",
+                                           token);
+
+  stream_send (stream, auth);
+}
+
+/* SETUP, AUTH, a FEED channel (3) and its FEED_SETUP, through FEED_CONFIG. */
+static void
+stream_start_feed (Stream     *stream,
+                   const char *token)
+{
+  stream_send (stream, SETUP_MESSAGE);
+  stream_expect (stream, SETUP_ANSWER);
+  stream_expect (stream, UNAUTHORIZED);
+
+  stream_auth (stream, token);
+  stream_expect (stream, AUTHORIZED);
+
+  stream_send (stream, "{\"type\":\"CHANNEL_REQUEST\",\"channel\":3,\"service\":\"FEED\","
+                       "\"parameters\":{\"contract\":\"AUTO\"}}");
+  stream_expect (stream, "{\"type\":\"CHANNEL_OPENED\",\"channel\":3,\"service\":\"FEED\","
+                         "\"parameters\":{\"contract\":\"AUTO\"}}");
+
+  /* A field the fake does not know is left out of FEED_CONFIG. */
+  stream_send (stream, "{\"type\":\"FEED_SETUP\",\"channel\":3,\"acceptAggregationPeriod\":0.1,"
+                       "\"acceptDataFormat\":\"COMPACT\",\"acceptEventFields\":{\"Quote\":"
+                       "[\"eventType\",\"eventSymbol\",\"bidPrice\",\"askPrice\",\"bidSize\","
+                       "\"askSize\",\"sequence\"]}}");
+  stream_expect (stream, "{\"type\":\"FEED_CONFIG\",\"channel\":3,\"dataFormat\":\"COMPACT\","
+                         "\"aggregationPeriod\":0.1,\"eventFields\":{\"Quote\":"
+                         QUOTE_FIELDS "}}");
+}
+
+#define SUBSCRIBE_SPX "{\"type\":\"FEED_SUBSCRIPTION\",\"channel\":3,\"reset\":true," \
+                      "\"add\":[{\"type\":\"Quote\",\"symbol\":\"SPX\"}]}"
+
+static void
+test_dxlink_quote (void)
+{
+  Fixture fixture = { 0 };
+  g_autofree char *access_token = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(Stream) stream = NULL;
+  TtsFakeRequest *request;
+  GPtrArray *messages;
+  guint closed = 0;
+
+  fixture_init (&fixture);
+  g_signal_connect (fixture.fake, "dxlink-closed", G_CALLBACK (count_cb), &closed);
+
+  access_token = get_access_token (&fixture);
+  token = get_quote_token (&fixture, access_token, &url);
+  stream = stream_open (&fixture, url);
+  g_assert_cmpuint (tts_fake_tastytrade_get_dxlink_open (fixture.fake), ==, 1);
+
+  request = tts_fake_tastytrade_get_last_request (fixture.fake, "/dxlink");
+  g_assert_nonnull (request);
+  g_assert_cmpuint (request->status, ==, SOUP_STATUS_SWITCHING_PROTOCOLS);
+  g_assert_cmpstr (request->user_agent, ==, USER_AGENT);
+
+  stream_start_feed (stream, token);
+  stream_send (stream, SUBSCRIBE_SPX);
+  stream_expect (stream, SPX_QUOTE);
+
+  /* Other symbols get nothing; the KEEPALIVE answer shows nothing came before it. */
+  stream_send (stream, "{\"type\":\"FEED_SUBSCRIPTION\",\"channel\":3,"
+                       "\"add\":[{\"type\":\"Quote\",\"symbol\":\".SPXW261218C5900\"}]}");
+  stream_send (stream, KEEPALIVE);
+  stream_expect (stream, KEEPALIVE);
+
+  /* Values follow the fields asked for, in the order asked. */
+  tts_fake_tastytrade_set_quote (fixture.fake, 4000.25, 4001.5);
+  stream_send (stream, "{\"type\":\"CHANNEL_REQUEST\",\"channel\":5,\"service\":\"FEED\","
+                       "\"parameters\":{\"contract\":\"AUTO\"}}");
+  stream_expect (stream, "{\"type\":\"CHANNEL_OPENED\",\"channel\":5,\"service\":\"FEED\","
+                         "\"parameters\":{\"contract\":\"AUTO\"}}");
+  stream_send (stream, "{\"type\":\"FEED_SETUP\",\"channel\":5,\"acceptDataFormat\":\"COMPACT\","
+                       "\"acceptEventFields\":{\"Quote\":[\"askPrice\",\"eventSymbol\","
+                       "\"bidPrice\",\"askPrice\"]}}");
+  stream_expect (stream, "{\"type\":\"FEED_CONFIG\",\"channel\":5,\"dataFormat\":\"COMPACT\","
+                         "\"aggregationPeriod\":0.1,\"eventFields\":{\"Quote\":"
+                         "[\"askPrice\",\"eventSymbol\",\"bidPrice\"]}}");
+  stream_send (stream, "{\"type\":\"FEED_SUBSCRIPTION\",\"channel\":5,"
+                       "\"add\":[{\"type\":\"Quote\",\"symbol\":\"SPX\"}]}");
+  stream_expect (stream, "{\"type\":\"FEED_DATA\",\"channel\":5,"
+                         "\"data\":[\"Quote\",[4001.5,\"SPX\",4000.25]]}");
+
+  messages = tts_fake_tastytrade_get_dxlink_messages (fixture.fake);
+  g_assert_cmpuint (messages->len, ==, 10);
+  g_assert_cmpstr (g_ptr_array_index (messages, 0), ==, SETUP_MESSAGE);
+  g_assert_cmpstr (g_ptr_array_index (messages, 6), ==, KEEPALIVE);
+  g_assert_cmpuint (tts_fake_tastytrade_get_dxlink_clean_closes (fixture.fake), ==, 0);
+
+  stream_close (stream);
+  g_assert_true (g_queue_is_empty (&stream->received));
+  wait_for_count (&closed, 1);
+  g_assert_cmpuint (tts_fake_tastytrade_get_dxlink_open (fixture.fake), ==, 0);
+  g_assert_cmpuint (tts_fake_tastytrade_get_dxlink_clean_closes (fixture.fake), ==, 1);
+
+  fixture_clear (&fixture);
+}
+
+static void
+test_dxlink_token_rejected (void)
+{
+  Fixture fixture = { 0 };
+  g_autofree char *access_token = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(Stream) stream = NULL;
+
+  fixture_init (&fixture);
+
+  access_token = get_access_token (&fixture);
+  token = get_quote_token (&fixture, access_token, &url);
+  stream = stream_open (&fixture, url);
+
+  stream_send (stream, SETUP_MESSAGE);
+  stream_expect (stream, SETUP_ANSWER);
+  stream_expect (stream, UNAUTHORIZED);
+
+  /* Nothing but SETUP, AUTH and KEEPALIVE before authorization. */
+  stream_send (stream, "{\"type\":\"CHANNEL_REQUEST\",\"channel\":1,\"service\":\"FEED\","
+                       "\"parameters\":{\"contract\":\"AUTO\"}}");
+  stream_expect_error (stream, 1, "UNAUTHORIZED");
+
+  /* A token the fake never issued. */
+  stream_auth (stream, "not-a-quote-token");
+  stream_expect (stream, "{\"type\":\"ERROR\",\"channel\":0,\"error\":\"UNAUTHORIZED\","
+                         "\"message\":\"Invalid token\"}");
+  stream_expect (stream, UNAUTHORIZED);
+
+  /* An issued token, refused. */
+  tts_fake_tastytrade_set_market_data (fixture.fake, TTS_FAKE_MARKET_DATA_TOKEN_REJECTED);
+  stream_auth (stream, token);
+  stream_expect_error (stream, 0, "UNAUTHORIZED");
+  stream_expect (stream, UNAUTHORIZED);
+
+  /* Accepted for 24 hours of the fake's clock, not longer. */
+  tts_fake_tastytrade_set_market_data (fixture.fake, TTS_FAKE_MARKET_DATA_LIVE);
+  tts_fake_tastytrade_advance_clock (fixture.fake, 24 * 60 * 60 - 60);
+  stream_auth (stream, token);
+  stream_expect (stream, AUTHORIZED);
+  tts_fake_tastytrade_advance_clock (fixture.fake, 60);
+  stream_auth (stream, token);
+  stream_expect_error (stream, 0, "UNAUTHORIZED");
+  stream_expect (stream, UNAUTHORIZED);
+
+  stream_close (stream);
+  g_assert_true (g_queue_is_empty (&stream->received));
+  fixture_clear (&fixture);
+}
+
+static void
+test_dxlink_bad_messages (void)
+{
+  Fixture fixture = { 0 };
+  g_autofree char *access_token = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(Stream) stream = NULL;
+
+  fixture_init (&fixture);
+
+  access_token = get_access_token (&fixture);
+  token = get_quote_token (&fixture, access_token, &url);
+  stream = stream_open (&fixture, url);
+
+  stream_send (stream, "{\"type\":\"FEED_DATA\",");
+  stream_expect_error (stream, 0, "INVALID_MESSAGE");
+  stream_send (stream, "[\"SETUP\",0]");
+  stream_expect_error (stream, 0, "INVALID_MESSAGE");
+  stream_send (stream, "{\"type\":\"SETUP\"}");
+  stream_expect_error (stream, 0, "INVALID_MESSAGE");
+  stream_send (stream, "{\"type\":\"HELLO\",\"channel\":2}");
+  stream_expect_error (stream, 2, "BAD_ACTION");
+  /* SETUP comes first. */
+  stream_auth (stream, token);
+  stream_expect_error (stream, 0, "BAD_ACTION");
+
+  stream_send (stream, SETUP_MESSAGE);
+  stream_expect (stream, SETUP_ANSWER);
+  stream_expect (stream, UNAUTHORIZED);
+  stream_auth (stream, token);
+  stream_expect (stream, AUTHORIZED);
+
+  stream_send (stream, "{\"type\":\"FEED_SETUP\",\"channel\":4,\"acceptDataFormat\":\"COMPACT\"}");
+  stream_expect_error (stream, 4, "BAD_ACTION");
+  stream_send (stream, "{\"type\":\"CHANNEL_REQUEST\",\"channel\":0,\"service\":\"FEED\","
+                       "\"parameters\":{\"contract\":\"AUTO\"}}");
+  stream_expect_error (stream, 0, "BAD_ACTION");
+  stream_send (stream, "{\"type\":\"CHANNEL_REQUEST\",\"channel\":4,\"service\":\"FEED\","
+                       "\"parameters\":{\"contract\":\"HISTORY\"}}");
+  stream_expect_error (stream, 4, "BAD_ACTION");
+  stream_send (stream, "{\"type\":\"CHANNEL_REQUEST\",\"channel\":4,\"service\":\"FEED\","
+                       "\"parameters\":{\"contract\":\"AUTO\"}}");
+  stream_expect (stream, "{\"type\":\"CHANNEL_OPENED\",\"channel\":4,\"service\":\"FEED\","
+                         "\"parameters\":{\"contract\":\"AUTO\"}}");
+  stream_send (stream, "{\"type\":\"FEED_SUBSCRIPTION\",\"channel\":4,"
+                       "\"add\":[{\"type\":\"Quote\",\"symbol\":\"SPX\"}]}");
+  stream_expect_error (stream, 4, "BAD_ACTION");
+  stream_send (stream, "{\"type\":\"FEED_SETUP\",\"channel\":4,\"acceptDataFormat\":\"FULL\"}");
+  stream_expect_error (stream, 4, "BAD_ACTION");
+  stream_send (stream, "{\"type\":\"CHANNEL_CANCEL\",\"channel\":4}");
+  stream_expect (stream, "{\"type\":\"CHANNEL_CLOSED\",\"channel\":4}");
+
+  stream_close (stream);
+  g_assert_true (g_queue_is_empty (&stream->received));
+  fixture_clear (&fixture);
+}
+
+static void
+test_dxlink_no_data (void)
+{
+  Fixture fixture = { 0 };
+  g_autofree char *access_token = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(Stream) stream = NULL;
+
+  fixture_init (&fixture);
+  tts_fake_tastytrade_set_market_data (fixture.fake, TTS_FAKE_MARKET_DATA_NO_DATA);
+
+  access_token = get_access_token (&fixture);
+  token = get_quote_token (&fixture, access_token, &url);
+  stream = stream_open (&fixture, url);
+
+  stream_start_feed (stream, token);
+  /* Messages are answered in order: had a quote been sent, it would come first. */
+  stream_send (stream, SUBSCRIBE_SPX);
+  stream_send (stream, KEEPALIVE);
+  stream_expect (stream, KEEPALIVE);
+
+  stream_close (stream);
+  g_assert_true (g_queue_is_empty (&stream->received));
+  fixture_clear (&fixture);
+}
+
+static void
+test_dxlink_slow (void)
+{
+  Fixture fixture = { 0 };
+  g_autofree char *access_token = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(Stream) stream = NULL;
+  gint64 subscribed_at;
+
+  fixture_init (&fixture);
+  tts_fake_tastytrade_set_market_data (fixture.fake, TTS_FAKE_MARKET_DATA_SLOW);
+  tts_fake_tastytrade_set_quote_delay (fixture.fake, 500);
+
+  access_token = get_access_token (&fixture);
+  token = get_quote_token (&fixture, access_token, &url);
+  stream = stream_open (&fixture, url);
+
+  stream_start_feed (stream, token);
+  subscribed_at = g_get_monotonic_time ();
+  stream_send (stream, SUBSCRIBE_SPX);
+  stream_send (stream, KEEPALIVE);
+  stream_expect (stream, KEEPALIVE);
+  stream_expect (stream, SPX_QUOTE);
+  g_assert_cmpint (g_get_monotonic_time () - subscribed_at, >=, 500 * 1000);
+
+  stream_close (stream);
+  g_assert_true (g_queue_is_empty (&stream->received));
+  fixture_clear (&fixture);
+}
+
+static void
+test_dxlink_malformed (void)
+{
+  Fixture fixture = { 0 };
+  g_autofree char *access_token = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(Stream) stream = NULL;
+  GPtrArray *messages;
+
+  fixture_init (&fixture);
+  tts_fake_tastytrade_set_market_data (fixture.fake, TTS_FAKE_MARKET_DATA_MALFORMED);
+
+  access_token = get_access_token (&fixture);
+  token = get_quote_token (&fixture, access_token, &url);
+  stream = stream_open (&fixture, url);
+
+  stream_send (stream, SETUP_MESSAGE);
+  stream_expect (stream, SETUP_ANSWER);
+  stream_expect (stream, UNAUTHORIZED);
+  stream_auth (stream, token);
+  stream_expect (stream, AUTHORIZED);
+  stream_expect (stream, "{\"type\":\"FEED_DATA\",");
+
+  /* Then it only waits: no answer comes before the close. */
+  stream_send (stream, KEEPALIVE);
+  stream_close (stream);
+  g_assert_true (g_queue_is_empty (&stream->received));
+
+  messages = tts_fake_tastytrade_get_dxlink_messages (fixture.fake);
+  g_assert_cmpuint (messages->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (messages, 2), ==, KEEPALIVE);
+
+  fixture_clear (&fixture);
+}
+
+/* Clean and abrupt ends, several connections, and the fake going away with one open. */
+static void
+test_dxlink_closes (void)
+{
+  Fixture fixture = { 0 };
+  g_autofree char *access_token = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(Stream) clean = NULL;
+  g_autoptr(Stream) kept = NULL;
+  Stream *abrupt;
+  guint closed = 0;
+
+  fixture_init (&fixture);
+  g_signal_connect (fixture.fake, "dxlink-closed", G_CALLBACK (count_cb), &closed);
+  tts_fake_tastytrade_set_market_data (fixture.fake, TTS_FAKE_MARKET_DATA_SLOW);
+
+  access_token = get_access_token (&fixture);
+  token = get_quote_token (&fixture, access_token, &url);
+  clean = stream_open (&fixture, url);
+  abrupt = stream_open (&fixture, url);
+  kept = stream_open (&fixture, url);
+  g_assert_cmpuint (tts_fake_tastytrade_get_dxlink_open (fixture.fake), ==, 3);
+
+  stream_close (clean);
+  wait_for_count (&closed, 1);
+  g_assert_cmpuint (tts_fake_tastytrade_get_dxlink_clean_closes (fixture.fake), ==, 1);
+
+  /* Dropped without a close frame: an end, not a clean one. */
+  stream_free (abrupt);
+  wait_for_count (&closed, 2);
+  g_assert_cmpuint (tts_fake_tastytrade_get_dxlink_open (fixture.fake), ==, 1);
+  g_assert_cmpuint (tts_fake_tastytrade_get_dxlink_clean_closes (fixture.fake), ==, 1);
+
+  /* A quote still pending when the fake goes away is dropped with its connection. */
+  stream_start_feed (kept, token);
+  stream_send (kept, SUBSCRIBE_SPX);
+  stream_send (kept, KEEPALIVE);
+  stream_expect (kept, KEEPALIVE);
+
+  g_clear_object (&fixture.fake);
+  g_assert_cmpuint (closed, ==, 3);
+  while (!kept->closed)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (kept->connection), ==,
+                    SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+  g_assert_true (g_queue_is_empty (&kept->received));
+
+  fixture_clear (&fixture);
+}
+
 /* The demo program prints its addresses, serves and stops cleanly on SIGTERM. */
 static void
 test_program (void)
@@ -1560,6 +2339,15 @@ main (int   argc,
   g_test_add_func ("/fake/not-found", test_not_found);
   g_test_add_func ("/fake/request-finished", test_request_finished_signal);
   g_test_add_func ("/fake/complete-authorization", test_complete_authorization);
+  g_test_add_func ("/fake/market-data/chains", test_market_chains);
+  g_test_add_func ("/fake/market-data/quote-token", test_market_quote_token);
+  g_test_add_func ("/fake/dxlink/quote", test_dxlink_quote);
+  g_test_add_func ("/fake/dxlink/token-rejected", test_dxlink_token_rejected);
+  g_test_add_func ("/fake/dxlink/bad-messages", test_dxlink_bad_messages);
+  g_test_add_func ("/fake/dxlink/no-data", test_dxlink_no_data);
+  g_test_add_func ("/fake/dxlink/slow", test_dxlink_slow);
+  g_test_add_func ("/fake/dxlink/malformed", test_dxlink_malformed);
+  g_test_add_func ("/fake/dxlink/closes", test_dxlink_closes);
   g_test_add_func ("/fake/program", test_program);
 
   return g_test_run ();

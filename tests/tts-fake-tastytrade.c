@@ -1,5 +1,6 @@
 /* tts-fake-tastytrade.c: an offline tastytrade that follows
- * shared/reference/tastytrade-oauth-contract.md, for tests and the demo
+ * shared/reference/tastytrade-oauth-contract.md and tastytrade-market-data.md, for tests and
+ * the demo
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -17,6 +19,7 @@
 
 #define CODE_LIFETIME_SECONDS   (5 * 60)
 #define ACCESS_LIFETIME_SECONDS (15 * 60)
+#define QUOTE_LIFETIME_SECONDS  (24 * 60 * 60)
 #define REQUEST_DATA_KEY        "tts-fake-request"
 #define STARTED_DATA_KEY        "tts-fake-started"
 
@@ -115,12 +118,24 @@ struct _TtsFakeTastytrade
   guint       refresh_tokens_issued;
   GPtrArray  *issued_secrets;   /* every code and token handed out, for leak checks */
   gint64      clock_offset;     /* µs added to the monotonic clock */
+
+  /* Market data: tastytrade-market-data.md */
+  TtsFakeMarketData market_data;
+  guint       quote_delay_ms;
+  double      quote_bid;
+  double      quote_ask;
+  char       *quote_level;
+  GHashTable *quote_tokens;     /* quote token → gint64 expiry, fake clock µs */
+  GPtrArray  *dxlink_clients;   /* DxlinkClient, one per open connection */
+  GPtrArray  *dxlink_messages;  /* every text message DXLink clients sent */
+  guint       dxlink_clean_closes;
 };
 
 G_DEFINE_FINAL_TYPE (TtsFakeTastytrade, tts_fake_tastytrade, G_TYPE_OBJECT)
 
 enum {
   REQUEST_FINISHED,
+  DXLINK_CLOSED,
   N_SIGNALS
 };
 
@@ -213,6 +228,13 @@ static gint64
 fake_now (TtsFakeTastytrade *self)
 {
   return g_get_monotonic_time () + self->clock_offset;
+}
+
+/* Wall-clock time as the fake sees it, for dates and timestamps it shows. */
+static gint64
+fake_real_time (TtsFakeTastytrade *self)
+{
+  return g_get_real_time () + self->clock_offset;
 }
 
 static void
@@ -1232,6 +1254,291 @@ handle_accounts (TtsFakeTastytrade *self,
   set_json (msg, SOUP_STATUS_OK, builder);
 }
 
+/* Market data: option chains and quote tokens */
+
+/* The chains' dates are fixed, so tests can name streamer symbols. */
+#define CHAIN_BASE_DAY       18
+#define CHAIN_BASE_MONTH     G_DATE_DECEMBER
+#define CHAIN_BASE_YEAR      2026
+#define CHAIN_MONTHLIES      12
+#define CHAIN_WEEKLIES       30
+
+static const guint chain_strikes[] = { 5850, 5900, 5950 };
+
+/* Days from the fake clock's today (UTC) to @date; 0 once it has passed. */
+static int
+days_until (TtsFakeTastytrade *self,
+            const GDate       *date)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (fake_real_time (self) / G_USEC_PER_SEC);
+  GDate today;
+
+  g_date_clear (&today, 1);
+  g_date_set_dmy (&today, (GDateDay) g_date_time_get_day_of_month (now),
+                  (GDateMonth) g_date_time_get_month (now),
+                  (GDateYear) g_date_time_get_year (now));
+
+  return MAX (0, g_date_days_between (&today, date));
+}
+
+/* As the REST API writes times: 2026-12-06T06:23:35.000+00:00 */
+static char *
+format_timestamp (gint64 real_time)
+{
+  g_autoptr(GDateTime) moment = g_date_time_new_from_unix_utc (real_time / G_USEC_PER_SEC);
+  g_autofree char *seconds = g_date_time_format (moment, "%Y-%m-%dT%H:%M:%S");
+
+  return g_strdup_printf ("%s.%03d+00:00", seconds, (int) (real_time % G_USEC_PER_SEC / 1000));
+}
+
+static void
+add_strike_json (JsonBuilder *builder,
+                 const char  *root,
+                 const GDate *date,
+                 guint        strike)
+{
+  g_autofree char *price = g_strdup_printf ("%u.0", strike);
+  g_autofree char *day = NULL;
+  g_autofree char *call = NULL;
+  g_autofree char *put = NULL;
+  g_autofree char *call_streamer = NULL;
+  g_autofree char *put_streamer = NULL;
+
+  day = g_strdup_printf ("%02u%02u%02u", (guint) g_date_get_year (date) % 100,
+                         (guint) g_date_get_month (date), (guint) g_date_get_day (date));
+  /* OCC symbols pad the root to six characters and give the strike in thousandths;
+   * streamer symbols are what DXLink subscriptions take. */
+  call = g_strdup_printf ("%-6s%sC%08u", root, day, strike * 1000);
+  put = g_strdup_printf ("%-6s%sP%08u", root, day, strike * 1000);
+  call_streamer = g_strdup_printf (".%s%sC%u", root, day, strike);
+  put_streamer = g_strdup_printf (".%s%sP%u", root, day, strike);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "strike-price");
+  json_builder_add_string_value (builder, price);
+  json_builder_set_member_name (builder, "call");
+  json_builder_add_string_value (builder, call);
+  json_builder_set_member_name (builder, "call-streamer-symbol");
+  json_builder_add_string_value (builder, call_streamer);
+  json_builder_set_member_name (builder, "put");
+  json_builder_add_string_value (builder, put);
+  json_builder_set_member_name (builder, "put-streamer-symbol");
+  json_builder_add_string_value (builder, put_streamer);
+  json_builder_end_object (builder);
+}
+
+static void
+add_expiration_json (TtsFakeTastytrade *self,
+                     JsonBuilder       *builder,
+                     const char        *root,
+                     const GDate       *date,
+                     const char        *expiration_type,
+                     const char        *settlement_type)
+{
+  g_autofree char *date_text = NULL;
+  gsize i;
+
+  date_text = g_strdup_printf ("%04u-%02u-%02u", (guint) g_date_get_year (date),
+                               (guint) g_date_get_month (date), (guint) g_date_get_day (date));
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "expiration-type");
+  json_builder_add_string_value (builder, expiration_type);
+  json_builder_set_member_name (builder, "expiration-date");
+  json_builder_add_string_value (builder, date_text);
+  json_builder_set_member_name (builder, "days-to-expiration");
+  json_builder_add_int_value (builder, days_until (self, date));
+  json_builder_set_member_name (builder, "settlement-type");
+  json_builder_add_string_value (builder, settlement_type);
+  json_builder_set_member_name (builder, "strikes");
+  json_builder_begin_array (builder);
+  for (i = 0; i < G_N_ELEMENTS (chain_strikes); i++)
+    add_strike_json (builder, root, date, chain_strikes[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+}
+
+/* One root of the chain: SPX monthlies (third Fridays, AM-settled) or SPXW weeklies
+ * (every Friday, PM-settled), from the same base date. */
+static void
+add_chain_item_json (TtsFakeTastytrade *self,
+                     JsonBuilder       *builder,
+                     gboolean           weekly)
+{
+  const char *root = weekly ? "SPXW" : "SPX";
+  guint i;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "underlying-symbol");
+  json_builder_add_string_value (builder, "SPX");
+  json_builder_set_member_name (builder, "root-symbol");
+  json_builder_add_string_value (builder, root);
+  json_builder_set_member_name (builder, "option-chain-type");
+  json_builder_add_string_value (builder, "Standard");
+  json_builder_set_member_name (builder, "shares-per-contract");
+  json_builder_add_int_value (builder, 100);
+  json_builder_set_member_name (builder, "tick-sizes");
+  json_builder_begin_array (builder);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "value");
+  json_builder_add_string_value (builder, "0.05");
+  json_builder_set_member_name (builder, "threshold");
+  json_builder_add_string_value (builder, "3.0");
+  json_builder_end_object (builder);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "value");
+  json_builder_add_string_value (builder, "0.1");
+  json_builder_end_object (builder);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "deliverables");
+  json_builder_begin_array (builder);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "expirations");
+  json_builder_begin_array (builder);
+  for (i = 0; i < (weekly ? CHAIN_WEEKLIES : CHAIN_MONTHLIES); i++)
+    {
+      GDate date;
+
+      g_date_clear (&date, 1);
+      if (weekly)
+        {
+          g_date_set_dmy (&date, CHAIN_BASE_DAY, CHAIN_BASE_MONTH, CHAIN_BASE_YEAR);
+          g_date_add_days (&date, 7 * i);
+        }
+      else
+        {
+          g_date_set_dmy (&date, 1, CHAIN_BASE_MONTH, CHAIN_BASE_YEAR);
+          g_date_add_months (&date, i);
+          while (g_date_get_weekday (&date) != G_DATE_FRIDAY)
+            g_date_add_days (&date, 1);
+          g_date_add_days (&date, 14);
+        }
+      add_expiration_json (self, builder, root, &date, weekly ? "Weekly" : "Regular",
+                           weekly ? "PM" : "AM");
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+}
+
+static void
+handle_option_chain (TtsFakeTastytrade *self,
+                     SoupServerMessage *msg,
+                     TtsFakeRequest    *request,
+                     const char        *symbol)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  if (!check_bearer (self, msg, request))
+    return;
+
+  if (strcmp (symbol, "SPX") != 0)
+    {
+      set_rest_error (msg, SOUP_STATUS_NOT_FOUND, "record_not_found",
+                      "No option chain found for this symbol");
+      return;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "data");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  add_chain_item_json (self, builder, FALSE);
+  add_chain_item_json (self, builder, TRUE);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "context");
+  json_builder_add_string_value (builder, "/option-chains/SPX/nested");
+  json_builder_end_object (builder);
+
+  set_json (msg, SOUP_STATUS_OK, builder);
+}
+
+/* "/option-chains/SYMBOL/nested" → SYMBOL, or NULL for other paths. */
+static char *
+option_chain_symbol (const char *path)
+{
+  static const char prefix[] = "/option-chains/";
+  static const char suffix[] = "/nested";
+  const char *start;
+  gsize length = strlen (path);
+
+  if (!g_str_has_prefix (path, prefix) || !g_str_has_suffix (path, suffix)
+      || length <= strlen (prefix) + strlen (suffix))
+    return NULL;
+
+  start = path + strlen (prefix);
+  length -= strlen (prefix) + strlen (suffix);
+  if (memchr (start, '/', length) != NULL)
+    return NULL;
+
+  return g_strndup (start, length);
+}
+
+static void
+handle_quote_token (TtsFakeTastytrade *self,
+                    SoupServerMessage *msg,
+                    TtsFakeRequest    *request)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *token = NULL;
+  g_autofree char *dxlink_url = NULL;
+  g_autofree char *issued_at = NULL;
+  g_autofree char *expires_at = NULL;
+  gint64 *expiry;
+  gint64 now;
+
+  if (!check_bearer (self, msg, request))
+    return;
+
+  /* Only the quote stream is refused: the token and the chains still work. */
+  if (self->market_data == TTS_FAKE_MARKET_DATA_NOT_A_CUSTOMER)
+    {
+      set_rest_error (msg, SOUP_STATUS_FORBIDDEN, "quote_streamer.customer_not_found_error",
+                      "You must be a customer to access a quote stream.");
+      return;
+    }
+
+  if (self->market_data == TTS_FAKE_MARKET_DATA_NOT_GRANTED)
+    {
+      set_rest_error (msg, SOUP_STATUS_FORBIDDEN,
+                      "quote_streamer.api_access_entitlement_not_granted",
+                      "API access to market data has not been granted to this customer.");
+      return;
+    }
+
+  token = make_jwt ("quote", "dxlink", "read", QUOTE_LIFETIME_SECONDS);
+  expiry = g_new (gint64, 1);
+  *expiry = fake_now (self) + (gint64) QUOTE_LIFETIME_SECONDS * G_USEC_PER_SEC;
+  g_hash_table_insert (self->quote_tokens, g_strdup (token), expiry);
+  g_ptr_array_add (self->issued_secrets, g_strdup (token));
+
+  now = fake_real_time (self);
+  issued_at = format_timestamp (now);
+  expires_at = format_timestamp (now + (gint64) QUOTE_LIFETIME_SECONDS * G_USEC_PER_SEC);
+  dxlink_url = g_strdup_printf ("ws://127.0.0.1:%u/dxlink", self->port);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "data");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "token");
+  json_builder_add_string_value (builder, token);
+  json_builder_set_member_name (builder, "dxlink-url");
+  json_builder_add_string_value (builder, dxlink_url);
+  json_builder_set_member_name (builder, "level");
+  json_builder_add_string_value (builder, self->quote_level);
+  json_builder_set_member_name (builder, "issued-at");
+  json_builder_add_string_value (builder, issued_at);
+  json_builder_set_member_name (builder, "expires-at");
+  json_builder_add_string_value (builder, expires_at);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "context");
+  json_builder_add_string_value (builder, "/api-quote-tokens");
+  json_builder_end_object (builder);
+
+  set_json (msg, SOUP_STATUS_OK, builder);
+}
+
 /* Requests */
 
 static GHashTable *
@@ -1374,6 +1681,7 @@ server_handler_cb (SoupServer        *server,
   TtsFakeTastytrade *self = user_data;
   const char *method = soup_server_message_get_method (msg);
   TtsFakeRequest *request;
+  g_autofree char *symbol = NULL;
   ParamsKind kind;
   GHashTable *params;
 
@@ -1395,6 +1703,10 @@ server_handler_cb (SoupServer        *server,
     handle_customer (self, msg, request);
   else if (strcmp (method, "GET") == 0 && strcmp (path, "/customers/me/accounts") == 0)
     handle_accounts (self, msg, request);
+  else if (strcmp (method, "GET") == 0 && strcmp (path, "/api-quote-tokens") == 0)
+    handle_quote_token (self, msg, request);
+  else if (strcmp (method, "GET") == 0 && (symbol = option_chain_symbol (path)) != NULL)
+    handle_option_chain (self, msg, request, symbol);
   else
     set_html (msg, SOUP_STATUS_NOT_FOUND, "Not found", "<p>There is nothing here.</p>\n");
 
@@ -1456,12 +1768,700 @@ server_request_aborted_cb (SoupServer        *server,
   request_done (self, msg, FALSE);
 }
 
+/* DXLink: the quote stream, JSON text over a WebSocket at /dxlink on the same server */
+
+#define DXLINK_MAX_CHANNELS  16
+#define QUOTE_BID_SIZE       12
+#define QUOTE_ASK_SIZE       9
+
+/* The Quote fields the fake can fill, as dxFeed names them. */
+static const char * const known_quote_fields[] = {
+  "eventType", "eventSymbol", "bidPrice", "askPrice", "bidSize", "askSize", "bidTime", "askTime",
+};
+
+/* What clients may send; anything else is a BAD_ACTION. */
+static const char * const dxlink_client_types[] = {
+  "SETUP", "AUTH", "KEEPALIVE", "CHANNEL_REQUEST", "CHANNEL_CANCEL", "FEED_SETUP",
+  "FEED_SUBSCRIPTION",
+};
+
+typedef struct _DxlinkClient DxlinkClient;
+
+typedef struct
+{
+  DxlinkClient *client;
+  guint         number;
+  GStrv         quote_fields;   /* as FEED_CONFIG listed them; NULL before FEED_SETUP */
+  gboolean      spx_subscribed;
+  guint         quote_source;   /* SLOW: the FEED_DATA still to come */
+} DxlinkChannel;
+
+struct _DxlinkClient
+{
+  TtsFakeTastytrade       *fake;
+  SoupWebsocketConnection *connection;
+  gboolean                 set_up;
+  gboolean                 authorized;
+  gboolean                 muted;         /* MALFORMED: silent after the broken message */
+  GHashTable              *channels;      /* number → DxlinkChannel */
+};
+
+static void
+dxlink_channel_free (DxlinkChannel *channel)
+{
+  g_clear_handle_id (&channel->quote_source, g_source_remove);
+  g_strfreev (channel->quote_fields);
+  g_free (channel);
+}
+
+static void
+dxlink_client_free (DxlinkClient *client)
+{
+  g_signal_handlers_disconnect_by_data (client->connection, client);
+  g_hash_table_unref (client->channels);
+  g_object_unref (client->connection);
+  g_free (client);
+}
+
+/* The shortest decimal that reads back as @value: json-glib would write 5910.1 as
+ * 5910.1000000000004, which no server sends. */
+static void
+append_json_number (GString *text,
+                    double   value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  char format[8];
+  int precision;
+
+  /* 17 significant digits always read back. */
+  for (precision = 1; precision <= 17; precision++)
+    {
+      g_snprintf (format, sizeof format, "%%.%dg", precision);
+      g_ascii_formatd (buffer, sizeof buffer, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+
+  g_string_append (text, buffer);
+}
+
+/* Sending to a connection that is closing would be a critical in libsoup. */
+static void
+dxlink_send (DxlinkClient *client,
+             const char   *text)
+{
+  if (soup_websocket_connection_get_state (client->connection) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+
+  g_debug ("DXLink sends %s", text);
+  soup_websocket_connection_send_text (client->connection, text);
+}
+
+/* A message begun with its type and channel, for dxlink_send_object() to finish. */
+static JsonBuilder *
+dxlink_object_new (const char *type,
+                   guint       channel)
+{
+  JsonBuilder *builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, type);
+  json_builder_set_member_name (builder, "channel");
+  json_builder_add_int_value (builder, channel);
+
+  return builder;
+}
+
+static void
+dxlink_send_object (DxlinkClient *client,
+                    JsonBuilder  *builder)
+{
+  g_autofree char *text = NULL;
+
+  json_builder_end_object (builder);
+  text = builder_to_json (builder);
+  dxlink_send (client, text);
+}
+
+static void
+dxlink_send_error (DxlinkClient *client,
+                   guint         channel,
+                   const char   *error,
+                   const char   *message)
+{
+  g_autoptr(JsonBuilder) builder = dxlink_object_new ("ERROR", channel);
+
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, error);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  dxlink_send_object (client, builder);
+}
+
+static void
+dxlink_send_auth_state (DxlinkClient *client)
+{
+  g_autoptr(JsonBuilder) builder = dxlink_object_new ("AUTH_STATE", 0);
+
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder, client->authorized ? "AUTHORIZED" : "UNAUTHORIZED");
+  if (client->authorized)
+    {
+      json_builder_set_member_name (builder, "userId");
+      json_builder_add_string_value (builder, "fake");
+    }
+  dxlink_send_object (client, builder);
+}
+
+/* FEED_DATA in COMPACT form: the values in FEED_CONFIG's field order. Written by hand so
+ * that prices stay short JSON numbers. */
+static void
+dxlink_send_quote (DxlinkChannel *channel)
+{
+  TtsFakeTastytrade *self = channel->client->fake;
+  gint64 time_ms = fake_real_time (self) / 1000;
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint i;
+
+  g_string_append_printf (text, "{\"type\":\"FEED_DATA\",\"channel\":%u,\"data\":[\"Quote\",[",
+                          channel->number);
+  for (i = 0; channel->quote_fields[i] != NULL; i++)
+    {
+      const char *field = channel->quote_fields[i];
+
+      if (i > 0)
+        g_string_append_c (text, ',');
+
+      if (strcmp (field, "eventType") == 0)
+        g_string_append (text, "\"Quote\"");
+      else if (strcmp (field, "eventSymbol") == 0)
+        g_string_append (text, "\"SPX\"");
+      else if (strcmp (field, "bidPrice") == 0)
+        append_json_number (text, self->quote_bid);
+      else if (strcmp (field, "askPrice") == 0)
+        append_json_number (text, self->quote_ask);
+      else if (strcmp (field, "bidSize") == 0)
+        g_string_append_printf (text, "%d", QUOTE_BID_SIZE);
+      else if (strcmp (field, "askSize") == 0)
+        g_string_append_printf (text, "%d", QUOTE_ASK_SIZE);
+      else
+        g_string_append_printf (text, "%" G_GINT64_FORMAT, time_ms);
+    }
+  g_string_append (text, "]]}");
+
+  dxlink_send (channel->client, text->str);
+}
+
+/* Written by hand for the same reason as FEED_DATA: aggregationPeriod is 0.1. The field
+ * names are the fake's own, nothing to escape. */
+static void
+dxlink_send_feed_config (DxlinkChannel *channel)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint i;
+
+  g_string_append_printf (text, "{\"type\":\"FEED_CONFIG\",\"channel\":%u,"
+                          "\"dataFormat\":\"COMPACT\",\"aggregationPeriod\":0.1,"
+                          "\"eventFields\":{\"Quote\":[", channel->number);
+  for (i = 0; channel->quote_fields[i] != NULL; i++)
+    g_string_append_printf (text, "%s\"%s\"", i > 0 ? "," : "", channel->quote_fields[i]);
+  g_string_append (text, "]}}");
+
+  dxlink_send (channel->client, text->str);
+}
+
+static gboolean
+dxlink_quote_source_cb (gpointer user_data)
+{
+  DxlinkChannel *channel = user_data;
+
+  channel->quote_source = 0;
+  if (channel->spx_subscribed)
+    dxlink_send_quote (channel);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* JSON members of the expected kind, or NULL/FALSE: clients can send anything. */
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+static JsonObject *
+member_object (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static JsonArray *
+member_array (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static gboolean
+member_channel (JsonObject *object,
+                guint      *channel)
+{
+  JsonNode *node = json_object_get_member (object, "channel");
+  gint64 value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+
+  value = json_node_get_int (node);
+  if (value < 0 || value > G_MAXINT32)
+    return FALSE;
+
+  *channel = (guint) value;
+  return TRUE;
+}
+
+/* Whether @array holds an object {"type":"Quote","symbol":"SPX"}, the one quote the fake has. */
+static gboolean
+has_spx_quote (JsonArray *array)
+{
+  guint i;
+
+  for (i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (node)
+          && g_strcmp0 (member_string (json_node_get_object (node), "type"), "Quote") == 0
+          && g_strcmp0 (member_string (json_node_get_object (node), "symbol"), "SPX") == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static DxlinkChannel *
+dxlink_lookup_channel (DxlinkClient *client,
+                       guint         number)
+{
+  DxlinkChannel *channel = g_hash_table_lookup (client->channels, GUINT_TO_POINTER (number));
+
+  if (channel == NULL)
+    dxlink_send_error (client, number, "BAD_ACTION", "This channel is not open");
+
+  return channel;
+}
+
+static void
+dxlink_handle_setup (DxlinkClient *client)
+{
+  g_autoptr(JsonBuilder) builder = dxlink_object_new ("SETUP", 0);
+
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_string_value (builder, "0.1-fake");
+  json_builder_set_member_name (builder, "keepaliveTimeout");
+  json_builder_add_int_value (builder, 60);
+  json_builder_set_member_name (builder, "acceptKeepaliveTimeout");
+  json_builder_add_int_value (builder, 60);
+  dxlink_send_object (client, builder);
+
+  client->set_up = TRUE;
+  dxlink_send_auth_state (client);
+}
+
+static void
+dxlink_handle_auth (DxlinkClient *client,
+                    JsonObject   *object)
+{
+  TtsFakeTastytrade *self = client->fake;
+  const char *token = member_string (object, "token");
+  gint64 *expiry = NULL;
+
+  if (token != NULL)
+    expiry = g_hash_table_lookup (self->quote_tokens, token);
+
+  client->authorized = expiry != NULL
+                       && fake_now (self) < *expiry
+                       && self->market_data != TTS_FAKE_MARKET_DATA_TOKEN_REJECTED;
+  if (!client->authorized)
+    {
+      dxlink_send_error (client, 0, "UNAUTHORIZED", "Invalid token");
+      dxlink_send_auth_state (client);
+      return;
+    }
+
+  dxlink_send_auth_state (client);
+  if (self->market_data == TTS_FAKE_MARKET_DATA_MALFORMED)
+    {
+      dxlink_send (client, "{\"type\":\"FEED_DATA\",");
+      client->muted = TRUE;
+    }
+}
+
+static void
+dxlink_handle_channel_request (DxlinkClient *client,
+                               JsonObject   *object,
+                               guint         number)
+{
+  JsonObject *parameters = member_object (object, "parameters");
+  g_autoptr(JsonBuilder) builder = NULL;
+  DxlinkChannel *channel;
+
+  if (number == 0
+      || g_strcmp0 (member_string (object, "service"), "FEED") != 0
+      || parameters == NULL
+      || g_strcmp0 (member_string (parameters, "contract"), "AUTO") != 0)
+    {
+      dxlink_send_error (client, number, "BAD_ACTION",
+                         "The fake opens only FEED channels, contract AUTO, numbered from 1");
+      return;
+    }
+
+  /* Bounded, whatever the client asks for. */
+  if (!g_hash_table_contains (client->channels, GUINT_TO_POINTER (number))
+      && g_hash_table_size (client->channels) >= DXLINK_MAX_CHANNELS)
+    {
+      dxlink_send_error (client, number, "BAD_ACTION", "Too many channels");
+      return;
+    }
+
+  /* Asking again starts the channel afresh. */
+  channel = g_new0 (DxlinkChannel, 1);
+  channel->client = client;
+  channel->number = number;
+  g_hash_table_replace (client->channels, GUINT_TO_POINTER (number), channel);
+
+  builder = dxlink_object_new ("CHANNEL_OPENED", number);
+  json_builder_set_member_name (builder, "service");
+  json_builder_add_string_value (builder, "FEED");
+  json_builder_set_member_name (builder, "parameters");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "contract");
+  json_builder_add_string_value (builder, "AUTO");
+  json_builder_end_object (builder);
+  dxlink_send_object (client, builder);
+}
+
+static void
+dxlink_handle_channel_cancel (DxlinkClient *client,
+                              guint         number)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (dxlink_lookup_channel (client, number) == NULL)
+    return;
+
+  g_hash_table_remove (client->channels, GUINT_TO_POINTER (number));
+  builder = dxlink_object_new ("CHANNEL_CLOSED", number);
+  dxlink_send_object (client, builder);
+}
+
+static void
+dxlink_handle_feed_setup (DxlinkClient *client,
+                          JsonObject   *object,
+                          guint         number)
+{
+  static const char * const default_fields[] = {
+    "eventType", "eventSymbol", "bidPrice", "askPrice", "bidSize", "askSize", NULL,
+  };
+  DxlinkChannel *channel = dxlink_lookup_channel (client, number);
+  g_autoptr(GStrvBuilder) fields = NULL;
+  JsonObject *event_fields;
+  JsonArray *asked = NULL;
+  guint seen = 0;
+  guint i;
+
+  if (channel == NULL)
+    return;
+
+  if (g_strcmp0 (member_string (object, "acceptDataFormat"), "COMPACT") != 0)
+    {
+      dxlink_send_error (client, number, "BAD_ACTION", "The fake sends only COMPACT data");
+      return;
+    }
+
+  event_fields = member_object (object, "acceptEventFields");
+  if (event_fields != NULL)
+    asked = member_array (event_fields, "Quote");
+
+  fields = g_strv_builder_new ();
+  if (asked == NULL)
+    g_strv_builder_addv (fields, (const char **) default_fields);
+
+  /* The fields asked for, in the order asked, each once, as far as the fake knows them. */
+  for (i = 0; asked != NULL && i < json_array_get_length (asked); i++)
+    {
+      JsonNode *node = json_array_get_element (asked, i);
+      gsize k;
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+        continue;
+
+      for (k = 0; k < G_N_ELEMENTS (known_quote_fields); k++)
+        {
+          if (strcmp (json_node_get_string (node), known_quote_fields[k]) == 0)
+            break;
+        }
+      if (k == G_N_ELEMENTS (known_quote_fields) || (seen & (1u << k)) != 0)
+        continue;
+
+      seen |= 1u << k;
+      g_strv_builder_add (fields, known_quote_fields[k]);
+    }
+
+  g_strfreev (channel->quote_fields);
+  channel->quote_fields = g_strv_builder_end (fields);
+  if (channel->quote_fields[0] == NULL)
+    {
+      g_clear_pointer (&channel->quote_fields, g_strfreev);
+      dxlink_send_error (client, number, "BAD_ACTION", "No Quote field the fake knows");
+      return;
+    }
+
+  dxlink_send_feed_config (channel);
+}
+
+static void
+dxlink_handle_feed_subscription (DxlinkClient *client,
+                                 JsonObject   *object,
+                                 guint         number)
+{
+  TtsFakeTastytrade *self = client->fake;
+  DxlinkChannel *channel = dxlink_lookup_channel (client, number);
+  JsonNode *reset;
+
+  if (channel == NULL)
+    return;
+
+  if (channel->quote_fields == NULL)
+    {
+      dxlink_send_error (client, number, "BAD_ACTION", "Send FEED_SETUP first");
+      return;
+    }
+
+  reset = json_object_get_member (object, "reset");
+  if ((reset != NULL && JSON_NODE_HOLDS_VALUE (reset)
+       && json_node_get_value_type (reset) == G_TYPE_BOOLEAN && json_node_get_boolean (reset))
+      || has_spx_quote (member_array (object, "remove")))
+    {
+      channel->spx_subscribed = FALSE;
+      g_clear_handle_id (&channel->quote_source, g_source_remove);
+    }
+
+  if (!has_spx_quote (member_array (object, "add")))
+    return;
+
+  channel->spx_subscribed = TRUE;
+  if (self->market_data == TTS_FAKE_MARKET_DATA_NO_DATA)
+    return;
+
+  if (self->market_data != TTS_FAKE_MARKET_DATA_SLOW)
+    dxlink_send_quote (channel);
+  else if (channel->quote_source == 0)
+    channel->quote_source = g_timeout_add (self->quote_delay_ms, dxlink_quote_source_cb, channel);
+}
+
+static gboolean
+is_client_type (const char *type)
+{
+  gsize i;
+
+  for (i = 0; i < G_N_ELEMENTS (dxlink_client_types); i++)
+    {
+      if (strcmp (type, dxlink_client_types[i]) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+dxlink_message_cb (SoupWebsocketConnection *connection,
+                   int                      data_type,
+                   GBytes                  *message,
+                   DxlinkClient            *client)
+{
+  TtsFakeTastytrade *self = client->fake;
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *object = NULL;
+  JsonNode *root;
+  const char *type = NULL;
+  const char *data = NULL;
+  gsize length = 0;
+  guint channel = 0;
+
+  if (data_type == SOUP_WEBSOCKET_DATA_TEXT)
+    {
+      data = g_bytes_get_data (message, &length);
+      if (data == NULL)
+        data = "";
+      g_ptr_array_add (self->dxlink_messages, g_strndup (data, length));
+    }
+
+  /* MALFORMED: after the broken message the server only waits. */
+  if (client->muted)
+    return;
+
+  if (data_type != SOUP_WEBSOCKET_DATA_TEXT)
+    {
+      dxlink_send_error (client, 0, "INVALID_MESSAGE", "DXLink messages are JSON text");
+      return;
+    }
+
+  parser = json_parser_new ();
+  if (length > 0 && json_parser_load_from_data (parser, data, (gssize) length, NULL))
+    {
+      root = json_parser_get_root (parser);
+      if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+        object = json_node_get_object (root);
+    }
+  if (object != NULL)
+    type = member_string (object, "type");
+
+  if (type == NULL || !member_channel (object, &channel))
+    {
+      dxlink_send_error (client, 0, "INVALID_MESSAGE",
+                         "A message is a JSON object with a type and a channel");
+      return;
+    }
+
+  if (!is_client_type (type))
+    {
+      dxlink_send_error (client, channel, "BAD_ACTION", "Unknown message type");
+      return;
+    }
+
+  /* Only a known type: AUTH carries the quote token. */
+  g_debug ("DXLink got %s on channel %u", type, channel);
+
+  if (strcmp (type, "KEEPALIVE") == 0)
+    {
+      g_autoptr(JsonBuilder) builder = dxlink_object_new ("KEEPALIVE", 0);
+
+      dxlink_send_object (client, builder);
+      return;
+    }
+
+  if (strcmp (type, "SETUP") == 0 || strcmp (type, "AUTH") == 0)
+    {
+      if (channel != 0)
+        dxlink_send_error (client, channel, "BAD_ACTION", "SETUP and AUTH go on channel 0");
+      else if (strcmp (type, "SETUP") == 0)
+        dxlink_handle_setup (client);
+      else if (!client->set_up)
+        dxlink_send_error (client, 0, "BAD_ACTION", "Send SETUP first");
+      else
+        dxlink_handle_auth (client, object);
+      return;
+    }
+
+  if (!client->authorized)
+    dxlink_send_error (client, channel, "UNAUTHORIZED", "Not authorized");
+  else if (strcmp (type, "CHANNEL_REQUEST") == 0)
+    dxlink_handle_channel_request (client, object, channel);
+  else if (strcmp (type, "CHANNEL_CANCEL") == 0)
+    dxlink_handle_channel_cancel (client, channel);
+  else if (strcmp (type, "FEED_SETUP") == 0)
+    dxlink_handle_feed_setup (client, object, channel);
+  else
+    dxlink_handle_feed_subscription (client, object, channel);
+}
+
+static void
+dxlink_closed_cb (SoupWebsocketConnection *connection,
+                  DxlinkClient            *client)
+{
+  TtsFakeTastytrade *self = client->fake;
+  gushort code = soup_websocket_connection_get_close_code (connection);
+
+  /* A close code means the client sent a close frame: it hung up rather than vanished. */
+  if (code != 0)
+    self->dxlink_clean_closes++;
+  g_debug ("DXLink connection closed (%u)", code);
+
+  g_ptr_array_remove (self->dxlink_clients, client);
+  g_signal_emit (self, signals[DXLINK_CLOSED], 0);
+}
+
+static void
+dxlink_connected_cb (SoupServer              *server,
+                     SoupServerMessage       *msg,
+                     const char              *path,
+                     SoupWebsocketConnection *connection,
+                     gpointer                 user_data)
+{
+  TtsFakeTastytrade *self = user_data;
+  gint64 *started_at = g_object_get_data (G_OBJECT (msg), STARTED_DATA_KEY);
+  const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
+  DxlinkClient *client;
+  TtsFakeRequest *request;
+
+  /* libsoup reports no upgraded request as finished: the fake does it here. */
+  request = record_request (self, "GET", path, soup_server_message_get_request_headers (msg),
+                            soup_form_decode (query != NULL ? query : ""));
+  request->status = soup_server_message_get_status (msg);
+  request->started_at = started_at != NULL ? *started_at : 0;
+  request->finished_at = g_get_monotonic_time ();
+
+  client = g_new0 (DxlinkClient, 1);
+  client->fake = self;
+  client->connection = g_object_ref (connection);
+  client->channels = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                            (GDestroyNotify) dxlink_channel_free);
+  g_signal_connect (connection, "message", G_CALLBACK (dxlink_message_cb), client);
+  g_signal_connect (connection, "closed", G_CALLBACK (dxlink_closed_cb), client);
+  g_ptr_array_add (self->dxlink_clients, client);
+
+  g_debug ("GET %s: %u", path, request->status);
+  g_signal_emit (self, signals[REQUEST_FINISHED], 0, request);
+}
+
+/* Each client gets a close frame; its connection lives on, on its own, until the closing
+ * handshake ends. */
+static void
+dxlink_close_all (TtsFakeTastytrade *self)
+{
+  while (self->dxlink_clients->len > 0)
+    {
+      DxlinkClient *client = g_ptr_array_steal_index (self->dxlink_clients,
+                                                      self->dxlink_clients->len - 1);
+      SoupWebsocketConnection *connection = g_object_ref (client->connection);
+
+      dxlink_client_free (client);
+      if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        {
+          g_signal_connect (connection, "closed", G_CALLBACK (g_object_unref), NULL);
+          soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+        }
+      else
+        g_object_unref (connection);
+
+      g_signal_emit (self, signals[DXLINK_CLOSED], 0);
+    }
+}
+
 /* GObject */
 
 static void
 tts_fake_tastytrade_dispose (GObject *object)
 {
   TtsFakeTastytrade *self = (TtsFakeTastytrade *) object;
+
+  dxlink_close_all (self);
 
   if (self->server != NULL)
     {
@@ -1486,6 +2486,10 @@ tts_fake_tastytrade_finalize (GObject *object)
   g_clear_pointer (&self->accounts, g_ptr_array_unref);
   g_clear_pointer (&self->requests, g_ptr_array_unref);
   g_clear_pointer (&self->issued_secrets, g_ptr_array_unref);
+  g_clear_pointer (&self->quote_tokens, g_hash_table_unref);
+  g_clear_pointer (&self->dxlink_clients, g_ptr_array_unref);
+  g_clear_pointer (&self->dxlink_messages, g_ptr_array_unref);
+  g_clear_pointer (&self->quote_level, g_free);
   g_clear_pointer (&self->api_uri, g_free);
   g_clear_pointer (&self->auth_uri, g_free);
   g_clear_pointer (&self->username, g_free);
@@ -1514,6 +2518,15 @@ tts_fake_tastytrade_class_init (TtsFakeTastytradeClass *klass)
                   NULL, NULL,
                   g_cclosure_marshal_VOID__POINTER,
                   G_TYPE_NONE, 1, G_TYPE_POINTER);
+
+  signals[DXLINK_CLOSED] =
+    g_signal_new ("dxlink-closed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  g_cclosure_marshal_VOID__VOID,
+                  G_TYPE_NONE, 0);
 }
 
 static void
@@ -1532,10 +2545,19 @@ tts_fake_tastytrade_init (TtsFakeTastytrade *self)
   self->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) fake_account_free);
   self->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) fake_request_free);
   self->issued_secrets = g_ptr_array_new_with_free_func (g_free);
+  self->quote_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->dxlink_clients = g_ptr_array_new_with_free_func ((GDestroyNotify) dxlink_client_free);
+  self->dxlink_messages = g_ptr_array_new_with_free_func (g_free);
 
   self->username = g_strdup ("demo");
   self->password = g_strdup ("demo");
   self->otp = g_strdup ("123456");
+
+  self->market_data = TTS_FAKE_MARKET_DATA_LIVE;
+  self->quote_delay_ms = 2000;
+  self->quote_bid = 5910.10;
+  self->quote_ask = 5911.30;
+  self->quote_level = g_strdup ("api");
 
   /* nginx fronts the real service. */
   self->server = soup_server_new ("server-header", "nginx", NULL);
@@ -1546,6 +2568,9 @@ tts_fake_tastytrade_init (TtsFakeTastytrade *self)
                     G_CALLBACK (server_request_finished_cb), self);
   g_signal_connect (self->server, "request-aborted",
                     G_CALLBACK (server_request_aborted_cb), self);
+  /* Any origin, no subprotocol: DXLink clients are not browsers. */
+  soup_server_add_websocket_handler (self->server, "/dxlink", NULL, NULL,
+                                     dxlink_connected_cb, self, NULL);
 }
 
 /* Public API */
@@ -1842,6 +2867,73 @@ tts_fake_tastytrade_advance_clock (TtsFakeTastytrade *self,
   g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
 
   self->clock_offset += (gint64) seconds * G_USEC_PER_SEC;
+}
+
+void
+tts_fake_tastytrade_set_market_data (TtsFakeTastytrade *self,
+                                     TtsFakeMarketData  mode)
+{
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+  g_return_if_fail (mode <= TTS_FAKE_MARKET_DATA_MALFORMED);
+
+  self->market_data = mode;
+}
+
+void
+tts_fake_tastytrade_set_quote_delay (TtsFakeTastytrade *self,
+                                     guint              milliseconds)
+{
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+
+  self->quote_delay_ms = milliseconds;
+}
+
+void
+tts_fake_tastytrade_set_quote (TtsFakeTastytrade *self,
+                               double             bid,
+                               double             ask)
+{
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+  /* JSON has no NaN or infinity. */
+  g_return_if_fail (isfinite (bid) && isfinite (ask));
+
+  self->quote_bid = bid;
+  self->quote_ask = ask;
+}
+
+void
+tts_fake_tastytrade_set_quote_level (TtsFakeTastytrade *self,
+                                     const char        *level)
+{
+  g_return_if_fail (TTS_IS_FAKE_TASTYTRADE (self));
+  g_return_if_fail (level != NULL);
+
+  g_free (self->quote_level);
+  self->quote_level = g_strdup (level);
+}
+
+GPtrArray *
+tts_fake_tastytrade_get_dxlink_messages (TtsFakeTastytrade *self)
+{
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), NULL);
+
+  return self->dxlink_messages;
+}
+
+guint
+tts_fake_tastytrade_get_dxlink_open (TtsFakeTastytrade *self)
+{
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), 0);
+
+  return self->dxlink_clients->len;
+}
+
+guint
+tts_fake_tastytrade_get_dxlink_clean_closes (TtsFakeTastytrade *self)
+{
+  g_return_val_if_fail (TTS_IS_FAKE_TASTYTRADE (self), 0);
+
+  return self->dxlink_clean_closes;
 }
 
 char *

@@ -1,5 +1,6 @@
 /* tts-fake-tastytrade.h: an offline tastytrade that follows
- * shared/reference/tastytrade-oauth-contract.md, for tests and the demo
+ * shared/reference/tastytrade-oauth-contract.md and tastytrade-market-data.md (option chains,
+ * quote tokens and the DXLink quote stream), for tests and the demo
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -147,6 +148,53 @@ void               tts_fake_tastytrade_fail_requests      (TtsFakeTastytrade  *s
                                                            const char         *content_type,
                                                            const char         *body);
 
-/* Signal "request-finished" (TtsFakeRequest *) is emitted after each answer. */
+/* What the market-data side of the fake does (tastytrade-market-data.md). */
+typedef enum
+{
+  /* Default: chains, a quote token, and DXLink sends an SPX quote. */
+  TTS_FAKE_MARKET_DATA_LIVE,
+  /* GET /api-quote-tokens: error code quote_streamer.customer_not_found_error (status 403). */
+  TTS_FAKE_MARKET_DATA_NOT_A_CUSTOMER,
+  /* GET /api-quote-tokens: quote_streamer.api_access_entitlement_not_granted (status 403). */
+  TTS_FAKE_MARKET_DATA_NOT_GRANTED,
+  /* DXLink answers AUTH with ERROR "UNAUTHORIZED" and AUTH_STATE UNAUTHORIZED. */
+  TTS_FAKE_MARKET_DATA_TOKEN_REJECTED,
+  /* DXLink authorizes and opens the channel, FEED_CONFIG, but never sends FEED_DATA. */
+  TTS_FAKE_MARKET_DATA_NO_DATA,
+  /* As LIVE, but the FEED_DATA comes only "quote delay" ms after the subscription. */
+  TTS_FAKE_MARKET_DATA_SLOW,
+  /* After AUTH_STATE AUTHORIZED, DXLink sends a text message that is not JSON
+   * ("{\"type\":\"FEED_DATA\",") and then waits: it answers nothing more on that connection. */
+  TTS_FAKE_MARKET_DATA_MALFORMED,
+} TtsFakeMarketData;
+
+/* GET /option-chains/SPX/nested answers SPX (12 monthly expirations) and SPXW (30 weekly) in
+ * every mode; GET /api-quote-tokens hands out quote tokens for 24 hours of the fake's clock,
+ * listed with the issued secrets; DXLink listens at the "dxlink-url" they give,
+ * ws://127.0.0.1:PORT/dxlink. Only a Quote of "SPX" ever gets data. */
+void               tts_fake_tastytrade_set_market_data    (TtsFakeTastytrade  *self,
+                                                           TtsFakeMarketData   mode);
+/* For TTS_FAKE_MARKET_DATA_SLOW (default 2000 ms). */
+void               tts_fake_tastytrade_set_quote_delay    (TtsFakeTastytrade  *self,
+                                                           guint               milliseconds);
+/* The SPX quote DXLink sends (default bid 5910.10, ask 5911.30). */
+void               tts_fake_tastytrade_set_quote          (TtsFakeTastytrade  *self,
+                                                           double              bid,
+                                                           double              ask);
+/* The "level" /api-quote-tokens reports (default "api"; the sandbox reports "demo"). */
+void               tts_fake_tastytrade_set_quote_level    (TtsFakeTastytrade  *self,
+                                                           const char         *level);
+/* Every text message DXLink clients sent, oldest first, over all connections (strings owned
+ * by the fake). */
+GPtrArray         *tts_fake_tastytrade_get_dxlink_messages (TtsFakeTastytrade *self);
+/* How many DXLink connections are open now, and how many ended with a close frame from the
+ * client (a clean close), since the start. */
+guint              tts_fake_tastytrade_get_dxlink_open    (TtsFakeTastytrade  *self);
+guint              tts_fake_tastytrade_get_dxlink_clean_closes (TtsFakeTastytrade *self);
+
+/* Signal "request-finished" (TtsFakeRequest *) is emitted after each answer, and for each
+ * DXLink connection once it is upgraded ("GET /dxlink", status 101).
+ * Signal "dxlink-closed" (no arguments) is emitted whenever a DXLink connection ends, however
+ * it ends (the fake going away closes them all). */
 
 G_END_DECLS
