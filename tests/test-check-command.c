@@ -348,7 +348,11 @@ test_good (Fixture       *fixture,
   g_assert_cmpstr (line, ==, expected);
   g_assert_nonnull (strstr (out, "\n  " ACCOUNT_NUMBER "  Individual  (owner)\n"));
   g_assert_nonnull (strstr (out, "\n  " ACCOUNT_2 "  Roth  (read-only)\n"));
-  g_assert_cmpuint (count_lines (out), ==, 3);
+  /* Then what the fetcher needs, one line each. */
+  g_assert_nonnull (strstr (out, "\nOption chains: Readable: SPX and SPXW, 42 expirations\n"));
+  g_assert_nonnull (strstr (out, "\nLive quotes: SPX 5910.10 / 5911.30 at "));
+  g_assert_true (g_str_has_suffix (out, " (level api)\n"));
+  g_assert_cmpuint (count_lines (out), ==, 5);
 
   /* As the contract says: client_id only when the file has one, and our User-Agent. */
   request = tts_fake_tastytrade_get_last_request (fixture->fake, "/oauth/token");
@@ -378,6 +382,57 @@ test_sandbox (Fixture       *fixture,
   g_assert_cmpint (run_check (fixture, path, &out, &err), ==, 0);
   expected = g_strdup_printf ("OK: tastytrade accepts the credentials in %s (sandbox).\n", path);
   g_assert_true (g_str_has_prefix (out, expected));
+
+  /* No market data there is expected, and said plainly; the credentials still pass. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  tts_fake_tastytrade_set_market_data (fixture->fake, TTS_FAKE_MARKET_DATA_NOT_A_CUSTOMER);
+  g_assert_cmpint (run_check (fixture, path, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "\nLive quotes: tastytrade’s sandbox may have no market data, "
+                                 "and it gave none here. This is expected there"));
+  g_assert_cmpstr (err, ==, "");
+}
+
+/* A failed market check is a line of its own, with its reason and next step; the exit status
+ * still speaks about the credentials. */
+static void
+test_market_lines (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *fetcher = fetcher_text (CLIENT_SECRET, fixture->refresh_token);
+  g_autofree char *path = write_file (fixture->folder_path, ".secrets", fetcher);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  tts_fake_tastytrade_set_market_data (fixture->fake, TTS_FAKE_MARKET_DATA_NOT_A_CUSTOMER);
+  g_assert_cmpint (run_check (fixture, path, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "\nOption chains: Readable: SPX and SPXW, 42 expirations\n"));
+  g_assert_nonnull (strstr (out, "\nLive quotes: tastytrade streams quotes only to customers "
+                                 "with an opened account, and this login has none. Quotes are "
+                                 "streamed only to customers with an opened, funded brokerage "
+                                 "account."));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  tts_fake_tastytrade_set_market_data (fixture->fake, TTS_FAKE_MARKET_DATA_NOT_GRANTED);
+  g_assert_cmpint (run_check (fixture, path, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "\nLive quotes: tastytrade has not granted market data for API "
+                                 "use to this login. Ask tastytrade’s API support"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  tts_fake_tastytrade_set_market_data (fixture->fake, TTS_FAKE_MARKET_DATA_TOKEN_REJECTED);
+  g_assert_cmpint (run_check (fixture, path, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "\nLive quotes: tastytrade’s quote service did not accept the "
+                                 "quote token."));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  tts_fake_tastytrade_fail_requests (fixture->fake, "/option-chains/SPX/nested", 10, 503,
+                                     "text/html", "<html>down</html>");
+  g_assert_cmpint (run_check (fixture, path, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "\nOption chains: tastytrade could not answer (server error "
+                                 "503)."));
 }
 
 static void
@@ -644,9 +699,9 @@ test_rotation (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (out, "OK: "));
   g_assert_nonnull (strstr (out, "\n  " ACCOUNT_NUMBER "  Individual  (owner)\n"));
   expected = g_strdup_printf ("\ntastytrade handed out a new refresh token; it was saved in %s, "
-                              "and the previous content in %s.backup.\n",
+                              "and the previous content in %s.backup.\nOption chains: ",
                               path, path);
-  g_assert_true (g_str_has_suffix (out, expected));
+  g_assert_nonnull (strstr (out, expected));
 
   saved = read_file (fixture->folder_path, ".secrets");
   credentials = tts_stored_credentials_parse (saved, strlen (saved));
@@ -663,7 +718,7 @@ test_rotation (Fixture       *fixture,
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_check (fixture, fixture->folder_path, &out, &err), ==, 0);
   g_assert_null (strstr (out, "new refresh token"));
-  g_assert_cmpuint (count_lines (out), ==, 3);
+  g_assert_cmpuint (count_lines (out), ==, 5);
 }
 
 /* A renewed token saved in a git repository whose .gitignore is a link: said, not written
@@ -689,9 +744,9 @@ test_rotation_gitignore_link (Fixture       *fixture,
   g_assert_cmpint (run_check (fixture, fixture->folder_path, &out, &err), ==, 0);
   expected = g_strdup_printf ("\nIts folder is in a git repository whose .gitignore is a link or "
                               "cannot be changed: add %s and its backup to the .gitignore "
-                              "yourself, or git may share them.\n",
+                              "yourself, or git may share them.\nOption chains: ",
                               path);
-  g_assert_true (g_str_has_suffix (out, expected));
+  g_assert_nonnull (strstr (out, expected));
   kept = read_file (fixture->folder_path, "shared-ignore");
   g_assert_cmpstr (kept, ==, "build/\n");
 }
@@ -715,6 +770,8 @@ test_debug_log (Fixture       *fixture,
   new_token = inject_rotation (fixture);
   g_assert_cmpint (run_check (fixture, good_path, &out, &err), ==, 0);
   g_assert_nonnull (strstr (out, "tts-core-DEBUG"));
+  /* The quote token went to DXLink in this run: it is among the secrets looked for. */
+  g_assert_nonnull (strstr (out, "DXLink: first quote"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
@@ -981,6 +1038,7 @@ main (int   argc,
       ADD (path, &names[i], test_good);
     }
   ADD ("/check-command/sandbox", NULL, test_sandbox);
+  ADD ("/check-command/market-lines", NULL, test_market_lines);
   ADD ("/check-command/revoked", NULL, test_revoked);
   ADD ("/check-command/wrong-secret", NULL, test_wrong_secret);
   ADD ("/check-command/unreachable", NULL, test_unreachable);

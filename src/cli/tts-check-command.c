@@ -25,6 +25,17 @@ typedef struct
   GError    *error;
 } Wait;
 
+/* The two market checks, run side by side. */
+typedef struct
+{
+  GMainLoop      *loop;
+  guint           pending;
+  TtsOptionChain *chain;
+  GError         *chain_error;
+  TtsQuote       *quote;
+  GError         *quote_error;
+} MarketWait;
+
 static void
 usage_error (const char *message)
 {
@@ -174,6 +185,86 @@ print_success (TtsSetupCheck *check)
 }
 
 static void
+chain_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  MarketWait *wait = user_data;
+
+  wait->chain = tts_market_check_read_chain_finish (TTS_MARKET_CHECK (object), result,
+                                                    &wait->chain_error);
+  if (--wait->pending == 0)
+    g_main_loop_quit (wait->loop);
+}
+
+static void
+quote_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  MarketWait *wait = user_data;
+
+  wait->quote = tts_market_check_read_quote_finish (TTS_MARKET_CHECK (object), result,
+                                                    &wait->quote_error);
+  if (--wait->pending == 0)
+    g_main_loop_quit (wait->loop);
+}
+
+/* The result, or the reason and the next step, on one line. */
+static char *
+dup_market_text (const char   *result,
+                 const GError *error)
+{
+  g_autofree char *text = NULL;
+
+  if (result != NULL)
+    return dup_printable (result);
+
+  /* Translators: a sentence saying what went wrong, then one saying what to do. */
+  text = g_strdup_printf (C_("reason and next step", "%s %s"), error->message,
+                          tts_error_get_remedy (error));
+  return dup_printable (text);
+}
+
+/* After the verdict: what the fetcher needs. The exit status stays the credentials'. */
+static void
+check_market_data (TtsSetupCheck *check,
+                   GMainLoop     *loop)
+{
+  g_autoptr(TtsMarketCheck) market_check = tts_setup_check_new_market_check (check);
+  g_autofree char *chain_text = NULL;
+  g_autofree char *quote_text = NULL;
+  g_autofree char *chain_line = NULL;
+  g_autofree char *quote_line = NULL;
+  MarketWait wait = { loop, 2, NULL, NULL, NULL, NULL };
+
+  tts_market_check_read_chain_async (market_check, NULL, chain_cb, &wait);
+  tts_market_check_read_quote_async (market_check, NULL, quote_cb, &wait);
+  g_main_loop_run (loop);
+
+  if (wait.chain != NULL)
+    chain_text = tts_option_chain_describe (wait.chain);
+  if (wait.quote != NULL)
+    quote_text = tts_quote_describe (wait.quote);
+
+  chain_line = dup_market_text (chain_text, wait.chain_error);
+  quote_line = dup_market_text (quote_text, wait.quote_error);
+  /* Translators: %s is what the check found, e.g. “Readable: SPX and SPXW, 42 expirations”,
+   * or why it failed */
+  g_print (_("Option chains: %s"), chain_line);
+  g_print ("\n");
+  /* Translators: %s is the first quote, e.g. “SPX 5,910.10 / 5,911.30 at 14:03 (level api)”,
+   * or why none came */
+  g_print (_("Live quotes: %s"), quote_line);
+  g_print ("\n");
+
+  g_clear_pointer (&wait.chain, tts_option_chain_free);
+  g_clear_pointer (&wait.quote, tts_quote_free);
+  g_clear_error (&wait.chain_error);
+  g_clear_error (&wait.quote_error);
+}
+
+static void
 print_failure (const GError *error)
 {
   if (tts_setup_check_exit_status (error) == 1)
@@ -226,7 +317,10 @@ tts_check_command_run (const char *path,
 
   status = tts_setup_check_exit_status (wait.error);
   if (wait.error == NULL)
-    print_success (check);
+    {
+      print_success (check);
+      check_market_data (check, loop);
+    }
   else
     print_failure (wait.error);
   g_clear_error (&wait.error);

@@ -12,7 +12,9 @@ G_BEGIN_DECLS
 /* Checks the credentials saved in @path (a folder: its .secrets, or its .env when there is
  * no .secrets; or a file), or in the current folder when @path is NULL, and prints the
  * verdict and the accounts to stdout, or why the check failed and what to do to stderr.
- * Never prints a secret. @api_uri: --api-url, or NULL. @sandbox: --sandbox, to check
+ * When they work, it then prints whether they read SPX's option chain and stream an SPX
+ * quote, as the fetcher does (TtsMarketCheck): a line each, which leaves the exit status
+ * alone. Never prints a secret. @api_uri: --api-url, or NULL. @sandbox: --sandbox, to check
  * against the sandbox even when the file has no TT_SANDBOX=true.
  * Runs a main loop on the thread-default context until it is done. Returns the exit
  * status: 0 the credentials work, 1 tastytrade rejected them, 2 anything else (see

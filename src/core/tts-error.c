@@ -54,6 +54,16 @@ tts_error_get_title (const GError *error)
       return _("No Credentials to Check");
     case TTS_ERROR_SIGN_IN_EXPIRED:
       return _("Sign-In Took Too Long");
+    case TTS_ERROR_NOT_A_CUSTOMER:
+      return _("No Opened Account");
+    case TTS_ERROR_MARKET_DATA_NOT_GRANTED:
+      return _("Market Data Not Granted");
+    case TTS_ERROR_QUOTE_TOKEN_REJECTED:
+      return _("Quote Stream Refused");
+    case TTS_ERROR_NO_QUOTE:
+      return _("No Quote Yet");
+    case TTS_ERROR_SANDBOX_MARKET_DATA:
+      return _("No Market Data in the Sandbox");
     case TTS_ERROR_FAILED:
     default:
       return _("Something Went Wrong");
@@ -112,6 +122,20 @@ tts_error_get_remedy (const GError *error)
       return _("Choose the folder that holds the file your scripts read, or set up a new token.");
     case TTS_ERROR_SIGN_IN_EXPIRED:
       return _("Start the sign-in again. Nothing was saved.");
+    case TTS_ERROR_NOT_A_CUSTOMER:
+      return _("Quotes are streamed only to customers with an opened, funded brokerage account. "
+               "Open one on tastytrade’s site, then try again.");
+    case TTS_ERROR_MARKET_DATA_NOT_GRANTED:
+      return _("Ask tastytrade’s API support to grant market data for API use to your login, "
+               "then try again.");
+    case TTS_ERROR_QUOTE_TOKEN_REJECTED:
+      return _("Try again in a few minutes. If it keeps happening, ask tastytrade’s API support "
+               "whether your login may stream quotes.");
+    case TTS_ERROR_NO_QUOTE:
+      return _("Try again while the market is open. Your token and file are fine.");
+    case TTS_ERROR_SANDBOX_MARKET_DATA:
+      return _("This is expected there and says nothing about your setup. Scripts that need "
+               "quotes need a production login.");
     case TTS_ERROR_FAILED:
     default:
       return _("Try again. If it keeps failing, restart the program.");

@@ -35,6 +35,11 @@ typedef enum
   TTS_ERROR_INSTALLATION,           /* a part of the program is missing */
   TTS_ERROR_NO_CREDENTIALS,         /* no file, or no credentials in it, to check */
   TTS_ERROR_SIGN_IN_EXPIRED,        /* the wait for the sign-in ran out */
+  TTS_ERROR_NOT_A_CUSTOMER,         /* no quote stream: the login has no opened account */
+  TTS_ERROR_MARKET_DATA_NOT_GRANTED, /* market data for API use is not granted */
+  TTS_ERROR_QUOTE_TOKEN_REJECTED,   /* the quote service refused the quote token */
+  TTS_ERROR_NO_QUOTE,               /* authorized, but no quote came in time */
+  TTS_ERROR_SANDBOX_MARKET_DATA,    /* no market data in the sandbox: expected there */
 } TtsErrorCode;
 
 GQuark      tts_error_quark      (void);

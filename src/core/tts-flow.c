@@ -48,6 +48,9 @@ struct _TtsFlow
   char              *client_id;
   char              *client_secret;
   char              *refresh_token;
+  /* Kept into DONE for the market check, which the done page starts. */
+  char              *access_token;
+  gint64             access_expires_at;
 
   /* Results */
   GListStore        *accounts;
@@ -149,6 +152,7 @@ reset (TtsFlow *self)
   g_clear_pointer (&self->client_id, tts_wipe_free);
   g_clear_pointer (&self->client_secret, tts_wipe_free);
   g_clear_pointer (&self->refresh_token, tts_wipe_free);
+  g_clear_pointer (&self->access_token, tts_wipe_free);
   g_clear_error (&self->error);
   g_list_store_remove_all (self->accounts);
 
@@ -550,7 +554,9 @@ verify_cb (GObject      *object,
   /* Should the service ever rotate refresh tokens, the saved one is the one to show. */
   g_clear_pointer (&self->refresh_token, tts_wipe_free);
   self->refresh_token = g_strdup (tts_verifier_get_refresh_token (verifier));
-  /* The secrets are now in the file; keep only what the done page shows. */
+  g_clear_pointer (&self->access_token, tts_wipe_free);
+  self->access_token = g_strdup (tts_verifier_get_access_token (verifier, &self->access_expires_at));
+  /* The secrets are now in the file; keep only what the done page shows and checks with. */
   drop_verifier (self);
   g_clear_pointer (&self->client_secret, tts_wipe_free);
   set_state (self, TTS_FLOW_STATE_DONE);
@@ -928,4 +934,22 @@ tts_flow_get_git_may_add (TtsFlow *self)
   g_return_val_if_fail (TTS_IS_FLOW (self), FALSE);
 
   return self->state == TTS_FLOW_STATE_DONE && tts_secrets_file_get_git_may_add (self->file);
+}
+
+TtsMarketCheck *
+tts_flow_new_market_check (TtsFlow *self)
+{
+  TtsMarketCheck *check;
+
+  g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
+  g_return_val_if_fail (self->state == TTS_FLOW_STATE_DONE, NULL);
+
+  check = tts_market_check_new (self->file,
+                                tts_environment_get_api_uri (self->environment),
+                                self->user_agent,
+                                tts_environment_get_kind (self->environment) == TTS_ENVIRONMENT_SANDBOX);
+  g_object_set (check, "timeout", self->timeout_seconds, "retry-delay", self->retry_delay_ms, NULL);
+  tts_market_check_set_access_token (check, self->access_token, self->access_expires_at);
+
+  return check;
 }

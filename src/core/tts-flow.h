@@ -9,6 +9,7 @@
 
 #include "tts-environment.h"
 #include "tts-key-set.h"
+#include "tts-market-check.h"
 
 G_BEGIN_DECLS
 
@@ -109,5 +110,8 @@ GFile           *tts_flow_get_secrets_file        (TtsFlow         *self);
 gboolean         tts_flow_get_backup_made         (TtsFlow         *self);
 /* See tts_secrets_file_get_git_may_add(). */
 gboolean         tts_flow_get_git_may_add         (TtsFlow         *self);
+/* What the saved token reads of market data (only in DONE): it starts with the access token
+ * that read the accounts, and checks against the flow's environment. */
+TtsMarketCheck  *tts_flow_new_market_check        (TtsFlow         *self);
 
 G_END_DECLS

@@ -10,9 +10,11 @@
 #include "tts-account.h"
 #include "tts-environment.h"
 #include "tts-error.h"
-#include "tts-setup-check.h"
+#include "tts-market-check.h"
+#include "tts-setup-check-private.h"
 #include "tts-token-client.h"
 #include "tts-verifier.h"
+#include "tts-wipe.h"
 
 struct _TtsSetupCheck
 {
@@ -31,6 +33,9 @@ struct _TtsSetupCheck
   gboolean        sandbox;
   TtsKeySet       key_set;
   gboolean        token_renewed;
+  char           *checked_api_uri;
+  char           *access_token;      /* wiped */
+  gint64          access_expires_at;
 };
 
 G_DEFINE_FINAL_TYPE (TtsSetupCheck, tts_setup_check, G_TYPE_OBJECT)
@@ -52,12 +57,14 @@ typedef struct
 {
   TtsStoredCredentials *credentials;      /* wipes itself */
   gboolean              sandbox;
+  char                 *api_uri;
 } Run;
 
 static void
 run_free (Run *run)
 {
   g_clear_pointer (&run->credentials, tts_stored_credentials_free);
+  g_free (run->api_uri);
   g_free (run);
 }
 
@@ -198,6 +205,10 @@ verify_cb (GObject      *object,
                        accounts->pdata, accounts->len);
   self->sandbox = run->sandbox;
   self->key_set = run->credentials->key_set;
+  g_free (self->checked_api_uri);
+  self->checked_api_uri = g_strdup (run->api_uri);
+  g_clear_pointer (&self->access_token, tts_wipe_free);
+  self->access_token = g_strdup (tts_verifier_get_access_token (verifier, &self->access_expires_at));
   self->running = FALSE;
 
   g_task_return_boolean (task, TRUE);
@@ -238,7 +249,8 @@ load_cb (GObject      *object,
   g_debug ("Checking the saved setup (%s names, %s)",
            tts_key_set_to_string (credentials->key_set), run->sandbox ? "sandbox" : "production");
 
-  client = tts_token_client_new (tts_environment_get_api_uri (environment), self->user_agent);
+  run->api_uri = g_strdup (tts_environment_get_api_uri (environment));
+  client = tts_token_client_new (run->api_uri, self->user_agent);
   tts_token_client_set_timeout (client, self->timeout_seconds);
   tts_token_client_set_retry_delay (client, self->retry_delay_ms);
 
@@ -269,6 +281,8 @@ tts_setup_check_finalize (GObject *object)
   g_clear_object (&self->accounts);
   g_clear_pointer (&self->api_uri, g_free);
   g_clear_pointer (&self->user_agent, g_free);
+  g_clear_pointer (&self->checked_api_uri, g_free);
+  g_clear_pointer (&self->access_token, tts_wipe_free);
 
   G_OBJECT_CLASS (tts_setup_check_parent_class)->finalize (object);
 }
@@ -511,4 +525,31 @@ tts_setup_check_exit_status (const GError *error)
     return 1;
 
   return 2;
+}
+
+const char *
+tts_setup_check_get_access_token (TtsSetupCheck *self,
+                                  gint64        *expires_at)
+{
+  g_return_val_if_fail (TTS_IS_SETUP_CHECK (self), NULL);
+
+  if (expires_at != NULL)
+    *expires_at = self->access_expires_at;
+
+  return self->access_token;
+}
+
+TtsMarketCheck *
+tts_setup_check_new_market_check (TtsSetupCheck *self)
+{
+  TtsMarketCheck *check;
+
+  g_return_val_if_fail (TTS_IS_SETUP_CHECK (self), NULL);
+  g_return_val_if_fail (self->access_token != NULL, NULL);
+
+  check = tts_market_check_new (self->file, self->checked_api_uri, self->user_agent, self->sandbox);
+  g_object_set (check, "timeout", self->timeout_seconds, "retry-delay", self->retry_delay_ms, NULL);
+  tts_market_check_set_access_token (check, self->access_token, self->access_expires_at);
+
+  return check;
 }

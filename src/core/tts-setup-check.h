@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "tts-key-set.h"
+#include "tts-market-check.h"
 #include "tts-secrets-file.h"
 
 G_BEGIN_DECLS
@@ -53,6 +54,10 @@ TtsKeySet       tts_setup_check_get_key_set          (TtsSetupCheck        *self
 /* TRUE when tastytrade handed out a new refresh token and it was saved into the file; also
  * after a run that failed later, on reading the accounts. */
 gboolean        tts_setup_check_get_token_renewed    (TtsSetupCheck        *self);
+
+/* What the checked token reads of market data, after a successful run: it starts with the
+ * run's access token. */
+TtsMarketCheck *tts_setup_check_new_market_check     (TtsSetupCheck        *self);
 
 /* For a command line: 0 when @error is NULL, 1 when tastytrade rejected the credentials
  * (TTS_ERROR_INVALID_GRANT, _INVALID_CLIENT, _FORBIDDEN), 2 for anything else. */

@@ -14,6 +14,8 @@
 #include "tts-account.h"
 #include "tts-error.h"
 #include "tts-json.h"
+#include "tts-option-chain.h"
+#include "tts-quote-token.h"
 #include "tts-token-client.h"
 #include "tts-wipe.h"
 
@@ -31,6 +33,8 @@ typedef enum
   REQUEST_EXCHANGE,
   REQUEST_REFRESH,
   REQUEST_ACCOUNTS,
+  REQUEST_OPTION_CHAIN,
+  REQUEST_QUOTE_TOKEN,
 } RequestKind;
 
 struct _TtsTokenClient
@@ -61,6 +65,7 @@ static GParamSpec *properties[N_PROPS];
 typedef struct
 {
   RequestKind   kind;
+  gsize         max_size;       /* of the answer's body */
   const char   *method;
   char         *path;
   GBytes       *body;           /* wiped when the last reference goes */
@@ -79,6 +84,13 @@ typedef struct
   GSource      *retry_source;
   GSource      *retry_cancel_source;
 } Request;
+
+/* tastytrade's answers are a few kilobytes: a larger one is not read to its end, into memory. */
+#define MAX_ANSWER_SIZE (1024 * 1024)
+/* Except a nested option chain: SPX's lists every strike of some 80 expirations, a few
+ * megabytes. */
+#define MAX_CHAIN_ANSWER_SIZE (32 * 1024 * 1024)
+#define READ_CHUNK_SIZE (64 * 1024)
 
 static void send_attempt (GTask *task);
 
@@ -134,6 +146,7 @@ request_new (RequestKind  kind,
   Request *request = g_new0 (Request, 1);
 
   request->kind = kind;
+  request->max_size = kind == REQUEST_OPTION_CHAIN ? MAX_CHAIN_ANSWER_SIZE : MAX_ANSWER_SIZE;
   request->method = method;
   request->path = g_strdup (path);
   request->secrets = g_ptr_array_new_null_terminated (2, (GDestroyNotify) tts_wipe_free, TRUE);
@@ -245,6 +258,8 @@ invalid_grant_sentence (RequestKind kind)
       return _("tastytrade did not accept the refresh token. Its grant may have been "
                "deleted, or it belongs to the other environment.");
     case REQUEST_ACCOUNTS:
+    case REQUEST_OPTION_CHAIN:
+    case REQUEST_QUOTE_TOKEN:
       return _("tastytrade did not accept the access token.");
     case REQUEST_ANY:
     default:
@@ -338,6 +353,18 @@ classify_response (RequestKind         kind,
                       _("tastytrade did not accept the client ID or client secret."),
                       description, secrets);
 
+  /* tastytrade-market-data.md: the quote stream's refusals, whatever their status. */
+  if (g_strcmp0 (code, "quote_streamer.customer_not_found_error") == 0)
+    return new_error (TTS_ERROR_NOT_A_CUSTOMER,
+                      _("tastytrade streams quotes only to customers with an opened account, "
+                        "and this login has none."),
+                      NULL, secrets);
+
+  if (g_strcmp0 (code, "quote_streamer.api_access_entitlement_not_granted") == 0)
+    return new_error (TTS_ERROR_MARKET_DATA_NOT_GRANTED,
+                      _("tastytrade has not granted market data for API use to this login."),
+                      NULL, secrets);
+
   if (g_strcmp0 (code, "invalid_request") == 0)
     {
       /* The sandbox says this for a while after an account is made. */
@@ -358,6 +385,8 @@ classify_response (RequestKind         kind,
 
   if (status == SOUP_STATUS_FORBIDDEN)
     return new_error (TTS_ERROR_FORBIDDEN,
+                      kind == REQUEST_OPTION_CHAIN || kind == REQUEST_QUOTE_TOKEN ?
+                      _("tastytrade does not allow this token to read market data.") :
                       _("tastytrade does not allow this token to read account data."),
                       description, secrets);
 
@@ -378,7 +407,7 @@ classify_response (RequestKind         kind,
                           NULL, secrets);
 
       /* A JSON 401 from the REST API means the bearer token was not accepted. */
-      if (kind == REQUEST_ACCOUNTS || kind == REQUEST_ANY)
+      if (kind != REQUEST_EXCHANGE && kind != REQUEST_REFRESH)
         return new_error (TTS_ERROR_INVALID_GRANT, invalid_grant_sentence (REQUEST_ACCOUNTS),
                           description, secrets);
     }
@@ -757,6 +786,28 @@ return_success (GTask  *task,
 
   data = g_bytes_get_data (bytes, &length);
 
+  if (request->kind == REQUEST_OPTION_CHAIN)
+    {
+      TtsOptionChain *chain = tts_option_chain_new_from_json (data, length, &error);
+
+      if (chain == NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_pointer (task, chain, (GDestroyNotify) tts_option_chain_free);
+      return;
+    }
+
+  if (request->kind == REQUEST_QUOTE_TOKEN)
+    {
+      TtsQuoteToken *quote_token = tts_quote_token_new_from_json (data, length, &error);
+
+      if (quote_token == NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_pointer (task, quote_token, (GDestroyNotify) tts_quote_token_free);
+      return;
+    }
+
   if (request->kind == REQUEST_ACCOUNTS)
     {
       GPtrArray *accounts = tts_account_list_new_from_json (data, length, &error);
@@ -865,18 +916,14 @@ handle_answer (GTask        *task_in,
   g_task_return_error (task, g_steal_pointer (&error));
 }
 
-/* tastytrade's answers are a few kilobytes: a larger one is not read to its end, into memory. */
-#define MAX_ANSWER_SIZE (1024 * 1024)
-#define READ_CHUNK_SIZE (64 * 1024)
-
 /* Ends the call on an answer too large to read; takes @task. Not a passing fault: no retry. */
 static void
 refuse_answer (GTask *task)
 {
   Request *request = g_task_get_task_data (task);
 
-  g_debug ("%s %s: answer over %u bytes, not read", request->method, request->path,
-           MAX_ANSWER_SIZE);
+  g_debug ("%s %s: answer over %" G_GSIZE_FORMAT " bytes, not read", request->method,
+           request->path, request->max_size);
   request_clear_attempt (request, g_task_get_cancellable (task));
   g_task_return_new_error (task, TTS_ERROR, TTS_ERROR_PROTOCOL, "%s",
                            _("tastytrade’s answer was far larger than any it gives, "
@@ -920,7 +967,7 @@ read_cb (GObject      *object,
     {
       data = g_bytes_get_data (chunk, &length);
 
-      if (request->answer->len + length > MAX_ANSWER_SIZE)
+      if (request->answer->len + length > request->max_size)
         {
           refuse_answer (task);
           return;
@@ -957,7 +1004,7 @@ sent_cb (GObject      *object,
     }
 
   headers = soup_message_get_response_headers (request->msg);
-  if (soup_message_headers_get_content_length (headers) > MAX_ANSWER_SIZE)
+  if (soup_message_headers_get_content_length (headers) > (goffset) request->max_size)
     {
       refuse_answer (task);
       return;
@@ -1189,6 +1236,80 @@ tts_token_client_list_accounts_finish (TtsTokenClient  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
                         tts_token_client_list_accounts_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tts_token_client_get_option_chain_async (TtsTokenClient      *self,
+                                         const char          *access_token,
+                                         const char          *symbol,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  Request *request;
+
+  g_return_if_fail (TTS_IS_TOKEN_CLIENT (self));
+  g_return_if_fail (access_token != NULL);
+  g_return_if_fail (symbol != NULL && symbol[0] != '\0');
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  escaped = g_uri_escape_string (symbol, NULL, FALSE);
+  path = g_strdup_printf ("/option-chains/%s/nested", escaped);
+  request = request_new (REQUEST_OPTION_CHAIN, SOUP_METHOD_GET, path);
+  request->authorization = g_strconcat ("Bearer ", access_token, NULL);
+  request_add_secret (request, access_token);
+
+  start_request (self, request, tts_token_client_get_option_chain_async,
+                 cancellable, callback, user_data);
+}
+
+TtsOptionChain *
+tts_token_client_get_option_chain_finish (TtsTokenClient  *self,
+                                          GAsyncResult    *result,
+                                          GError         **error)
+{
+  g_return_val_if_fail (TTS_IS_TOKEN_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        tts_token_client_get_option_chain_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tts_token_client_get_quote_token_async (TtsTokenClient      *self,
+                                        const char          *access_token,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  Request *request;
+
+  g_return_if_fail (TTS_IS_TOKEN_CLIENT (self));
+  g_return_if_fail (access_token != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  request = request_new (REQUEST_QUOTE_TOKEN, SOUP_METHOD_GET, "/api-quote-tokens");
+  request->authorization = g_strconcat ("Bearer ", access_token, NULL);
+  request_add_secret (request, access_token);
+
+  start_request (self, request, tts_token_client_get_quote_token_async,
+                 cancellable, callback, user_data);
+}
+
+TtsQuoteToken *
+tts_token_client_get_quote_token_finish (TtsTokenClient  *self,
+                                         GAsyncResult    *result,
+                                         GError         **error)
+{
+  g_return_val_if_fail (TTS_IS_TOKEN_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        tts_token_client_get_quote_token_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

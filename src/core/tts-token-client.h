@@ -7,6 +7,8 @@
 
 #include <gio/gio.h>
 
+#include "tts-option-chain.h"
+#include "tts-quote-token.h"
 #include "tts-tokens.h"
 
 G_BEGIN_DECLS
@@ -67,6 +69,28 @@ void            tts_token_client_list_accounts_async   (TtsTokenClient       *se
 GPtrArray      *tts_token_client_list_accounts_finish  (TtsTokenClient       *self,
                                                         GAsyncResult         *result,
                                                         GError              **error);
+
+/* GET /option-chains/{symbol}/nested (tastytrade-market-data.md), what the fetcher reads. */
+void            tts_token_client_get_option_chain_async  (TtsTokenClient     *self,
+                                                          const char         *access_token,
+                                                          const char         *symbol,
+                                                          GCancellable       *cancellable,
+                                                          GAsyncReadyCallback callback,
+                                                          gpointer            user_data);
+TtsOptionChain *tts_token_client_get_option_chain_finish (TtsTokenClient     *self,
+                                                          GAsyncResult       *result,
+                                                          GError            **error);
+
+/* GET /api-quote-tokens: the token and the address of the quote stream. Its refusals are
+ * TTS_ERROR_NOT_A_CUSTOMER and TTS_ERROR_MARKET_DATA_NOT_GRANTED, from the error code. */
+void            tts_token_client_get_quote_token_async   (TtsTokenClient     *self,
+                                                          const char         *access_token,
+                                                          GCancellable       *cancellable,
+                                                          GAsyncReadyCallback callback,
+                                                          gpointer            user_data);
+TtsQuoteToken  *tts_token_client_get_quote_token_finish  (TtsTokenClient     *self,
+                                                          GAsyncResult       *result,
+                                                          GError            **error);
 
 /* Turns a failed answer into a TtsError with a plain, translated sentence.
  * Accepts {"error_code":…}, RFC 6749 {"error":…}, REST {"error":{"code":…}} and non-JSON bodies. */

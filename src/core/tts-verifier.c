@@ -23,6 +23,8 @@ struct _TtsVerifier
   /* Results */
   char            *refresh_token;   /* wiped */
   gboolean         token_renewed;
+  char            *access_token;    /* wiped; the one that read the accounts */
+  gint64           access_expires_at;
 };
 
 G_DEFINE_FINAL_TYPE (TtsVerifier, tts_verifier, G_TYPE_OBJECT)
@@ -41,6 +43,7 @@ typedef struct
   char      *client_id;       /* wiped, as everywhere else */
   char      *client_secret;   /* wiped */
   char      *access_token;    /* wiped */
+  gint64     expires_at;      /* of the access token, monotonic; 0 when not said */
   gboolean   renewed;         /* tastytrade handed out a new refresh token */
   GPtrArray *accounts;
 } Run;
@@ -145,7 +148,9 @@ list_accounts_cb (GObject      *object,
     }
 
   g_debug ("The token reads %u account(s)", run->accounts->len);
-  g_clear_pointer (&run->access_token, tts_wipe_free);
+  g_clear_pointer (&self->access_token, tts_wipe_free);
+  self->access_token = g_steal_pointer (&run->access_token);
+  self->access_expires_at = run->expires_at;
 
   if (self->save == TTS_VERIFIER_SAVE_VERIFIED)
     save (task);
@@ -186,6 +191,8 @@ refresh_cb (GObject      *object,
     }
 
   run->access_token = g_steal_pointer (&tokens->access_token);
+  if (tokens->expires_in > 0 && tokens->expires_in < G_MAXINT32)
+    run->expires_at = g_get_monotonic_time () + tokens->expires_in * G_USEC_PER_SEC;
 
   /* Should the service rotate refresh tokens, the new one is the one to keep. */
   if (tokens->refresh_token != NULL && strcmp (tokens->refresh_token, self->refresh_token) != 0)
@@ -212,6 +219,7 @@ tts_verifier_finalize (GObject *object)
   g_clear_object (&self->client);
   g_clear_object (&self->file);
   g_clear_pointer (&self->refresh_token, tts_wipe_free);
+  g_clear_pointer (&self->access_token, tts_wipe_free);
 
   G_OBJECT_CLASS (tts_verifier_parent_class)->finalize (object);
 }
@@ -347,4 +355,16 @@ tts_verifier_get_token_renewed (TtsVerifier *self)
   g_return_val_if_fail (TTS_IS_VERIFIER (self), FALSE);
 
   return self->token_renewed;
+}
+
+const char *
+tts_verifier_get_access_token (TtsVerifier *self,
+                               gint64      *expires_at)
+{
+  g_return_val_if_fail (TTS_IS_VERIFIER (self), NULL);
+
+  if (expires_at != NULL)
+    *expires_at = self->access_expires_at;
+
+  return self->access_token;
 }

@@ -65,5 +65,10 @@ const char      *tts_verifier_get_refresh_token (TtsVerifier          *self);
 /* TRUE once tastytrade handed out a new refresh token and the file holds it; also when a
  * later step failed. */
 gboolean         tts_verifier_get_token_renewed (TtsVerifier          *self);
+/* The access token that read the accounts, for the calls that follow (TtsMarketCheck), and
+ * in *@expires_at when it runs out (g_get_monotonic_time(), 0 when tastytrade did not say).
+ * NULL until the accounts were read. */
+const char      *tts_verifier_get_access_token  (TtsVerifier          *self,
+                                                 gint64               *expires_at);
 
 G_END_DECLS
