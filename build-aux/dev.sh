@@ -3,7 +3,9 @@
 #
 #   build-aux/dev.sh run [ARGS]   install what is missing, build into _build, start the wizard
 #   build-aux/dev.sh test         the same set-up, then the whole test suite, headless
-#   build-aux/dev.sh demo         the wizard against the offline fake tastytrade in tests/
+#   build-aux/dev.sh demo         the wizard against the offline fake tastytrade in tests/; its
+#                                 last page shows a live SPX quote (TTS_DEMO_MARKET_DATA=no-data,
+#                                 not-a-customer, …: each answer the page can give)
 #   build-aux/dev.sh sanitize     the test suite again, built with AddressSanitizer and UBSan
 #   build-aux/dev.sh fuzz         the parsers under libFuzzer (clang) for a bounded time each, in
 #                                 _build-fuzz; TTS_FUZZ_SECONDS=N sets the time (default 20)
@@ -89,7 +91,8 @@ case "$cmd" in
     build_into "$build"
     run_env
     fake_out=$(mktemp)
-    "$build/tests/fake-tastytrade" --print-grant >"$fake_out" &
+    "$build/tests/fake-tastytrade" --print-grant --market-data "${TTS_DEMO_MARKET_DATA:-live}" \
+      >"$fake_out" &
     fake_pid=$!
     trap 'kill "$fake_pid" 2>/dev/null; rm -f "$fake_out"' EXIT
     for _ in $(seq 100); do
@@ -106,6 +109,7 @@ case "$cmd" in
     Client ID:      demo-client-id
     Client Secret:  demo-client-secret
     Login:          demo / demo, two-factor code 123456
+    Market data:    ${TTS_DEMO_MARKET_DATA:-live}
     Refresh token for "I already have a refresh token":
       $grant
 

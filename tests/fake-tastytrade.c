@@ -33,6 +33,37 @@ log_timing_cb (TtsFakeTastytrade *fake,
   fflush (stdout);
 }
 
+/* --market-data: what the market-data side does, to try each of the done page's answers. */
+static const struct
+{
+  const char        *name;
+  TtsFakeMarketData  mode;
+} market_data_modes[] = {
+  { "live", TTS_FAKE_MARKET_DATA_LIVE },
+  { "not-a-customer", TTS_FAKE_MARKET_DATA_NOT_A_CUSTOMER },
+  { "not-granted", TTS_FAKE_MARKET_DATA_NOT_GRANTED },
+  { "token-rejected", TTS_FAKE_MARKET_DATA_TOKEN_REJECTED },
+  { "no-data", TTS_FAKE_MARKET_DATA_NO_DATA },
+  { "slow", TTS_FAKE_MARKET_DATA_SLOW },
+  { "malformed", TTS_FAKE_MARKET_DATA_MALFORMED },
+};
+
+static gboolean
+parse_market_data (const char        *name,
+                   TtsFakeMarketData *mode)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (market_data_modes); i++)
+    {
+      if (g_strcmp0 (name, market_data_modes[i].name) == 0)
+        {
+          *mode = market_data_modes[i].mode;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
 static gboolean
 quit_cb (gpointer user_data)
 {
@@ -53,6 +84,8 @@ main (int   argc,
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *redirect_uri = NULL;
+  g_autofree char *market_data = NULL;
+  TtsFakeMarketData market_data_mode = TTS_FAKE_MARKET_DATA_LIVE;
   gboolean print_grant = FALSE;
   gboolean log_timings = FALSE;
   int port = 0;
@@ -67,6 +100,9 @@ main (int   argc,
       "Also print a refresh token made as Create Grant would", NULL },
     { "log-timings", 't', 0, G_OPTION_ARG_NONE, &log_timings,
       "Print \"TIMING METHOD PATH START END\" (monotonic µs) for each answered request", NULL },
+    { "market-data", 'm', 0, G_OPTION_ARG_STRING, &market_data,
+      "Market data: live (default), not-a-customer, not-granted, token-rejected, no-data, "
+      "slow or malformed", "MODE" },
     { NULL }
   };
 
@@ -84,6 +120,12 @@ main (int   argc,
       return EXIT_FAILURE;
     }
 
+  if (market_data != NULL && !parse_market_data (market_data, &market_data_mode))
+    {
+      g_printerr ("fake-tastytrade: unknown --market-data mode “%s”\n", market_data);
+      return EXIT_FAILURE;
+    }
+
   if (redirect_uri == NULL)
     redirect_uri = g_strdup ("http://localhost:8000");
 
@@ -92,6 +134,7 @@ main (int   argc,
   tts_fake_tastytrade_set_user (fake, DEMO_USERNAME, DEMO_PASSWORD, DEMO_OTP);
   tts_fake_tastytrade_add_account (fake, "5WX01234", "Individual", "Individual", "owner");
   tts_fake_tastytrade_add_account (fake, "5WX05678", "Roth IRA", "Roth IRA", "owner");
+  tts_fake_tastytrade_set_market_data (fake, market_data_mode);
 
   if (log_timings)
     g_signal_connect (fake, "request-finished", G_CALLBACK (log_timing_cb), NULL);

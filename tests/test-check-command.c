@@ -408,9 +408,9 @@ test_market_lines (Fixture       *fixture,
   g_assert_cmpint (run_check (fixture, path, &out, &err), ==, 0);
   g_assert_nonnull (strstr (out, "\nOption chains: Readable: SPX and SPXW, 42 expirations\n"));
   g_assert_nonnull (strstr (out, "\nLive quotes: tastytrade streams quotes only to customers "
-                                 "with an opened account, and this login has none. Quotes are "
-                                 "streamed only to customers with an opened, funded brokerage "
-                                 "account."));
+                                 "with an opened account, and this login has none. Open a "
+                                 "brokerage account on tastytrade’s site and fund it, then try "
+                                 "again.\n"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 

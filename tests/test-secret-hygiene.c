@@ -3,9 +3,10 @@
  * Each case runs the real window against the fake with G_MESSAGES_DEBUG=all while
  * everything written to stdout and stderr (ours, GLib's, libsoup's, WebKit's child
  * processes') goes to a file. The client secret, the password typed in the login page and
- * every code and token the fake issued must then appear nowhere: not in that output, not in
- * the environment or command line of any process we started, and not on screen. What the
- * redirect server answers is checked in test-redirect-server.
+ * every code and token the fake issued (the quote token for DXLink included) must then
+ * appear nowhere: not in that output, not in the environment or command line of any process
+ * we started, and not on screen. What the redirect server answers is checked in
+ * test-redirect-server.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -282,6 +283,15 @@ assert_nothing_escaped (Fixture *fixture)
                   secrets->len, fixture->output->len, children);
 }
 
+/* The done page's market checks ran to a quote, with a quote token the fake issued. */
+static void
+wait_for_quote (TtsTestWindow *window)
+{
+  tts_test_window_wait_until (window, tts_test_window_market_checked, "the market checks");
+  g_assert_cmpuint (tts_fake_tastytrade_count_requests (window->fake, "/api-quote-tokens"), ==, 1);
+  g_assert_cmpuint (tts_fake_tastytrade_get_dxlink_clean_closes (window->fake), ==, 1);
+}
+
 /* Sign-in, code exchange, verification and save: codes and both tokens pass through. */
 static void
 test_sign_in (Fixture       *fixture,
@@ -295,7 +305,8 @@ test_sign_in (Fixture       *fixture,
   tts_test_window_assert_flow_done (window);
   tts_test_window_assert_secrets_saved (window);
   g_assert_cmpuint (tts_fake_tastytrade_get_codes_issued (window->fake), ==, 1);
-
+  /* The quote token passes through too: to DXLink, and nowhere else. */
+  wait_for_quote (window);
 
   assert_nothing_escaped (fixture);
 }
@@ -312,6 +323,7 @@ test_refresh_token (Fixture       *fixture,
   tts_test_window_activate_primary (window);
   tts_test_window_assert_flow_done (window);
   tts_test_window_assert_secrets_saved (window);
+  wait_for_quote (window);
 
   assert_nothing_escaped (fixture);
 }

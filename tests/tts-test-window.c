@@ -11,6 +11,7 @@
 
 #include "tts-check-dialog.h"
 #include "tts-dotenv.h"
+#include "tts-market-row.h"
 #include "tts-signin-loader.h"
 #include "tts-test-files.h"
 #include "tts-test-ports.h"
@@ -135,6 +136,41 @@ tts_test_window_assert_flow_done (TtsTestWindow *fixture)
 
   g_assert_true (tts_test_visible_page (fixture->window) ==
                  TTS_PAGE (TTS_DONE_PAGE (tts_test_find_page (fixture->window, TTS_TYPE_DONE_PAGE))));
+}
+
+static void
+count_market_rows (GtkWidget *widget,
+                   guint     *n_rows,
+                   guint     *n_running)
+{
+  if (TTS_IS_MARKET_ROW (widget))
+    {
+      (*n_rows)++;
+      if (tts_test_get_boolean (widget, "running"))
+        (*n_running)++;
+      return;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    count_market_rows (child, n_rows, n_running);
+}
+
+gboolean
+tts_test_window_market_checked (TtsTestWindow *fixture)
+{
+  TtsPage *page = tts_test_lookup_page (fixture->window, TTS_TYPE_DONE_PAGE);
+  guint n_rows = 0;
+  guint n_running = 0;
+
+  if (page == NULL || tts_test_visible_page (fixture->window) != page)
+    return FALSE;
+
+  count_market_rows (GTK_WIDGET (page), &n_rows, &n_running);
+  g_assert_cmpuint (n_rows, ==, 2);
+
+  return n_running == 0;
 }
 
 void

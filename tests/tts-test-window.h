@@ -57,6 +57,8 @@ void     tts_test_window_wait_until        (TtsTestWindow    *fixture,
 gboolean tts_test_window_flow_finished     (TtsTestWindow    *fixture);
 gboolean tts_test_window_flow_failed       (TtsTestWindow    *fixture);
 gboolean tts_test_window_flow_idle         (TtsTestWindow    *fixture);
+/* The done page shows both market checks ended, however they ended. */
+gboolean tts_test_window_market_checked    (TtsTestWindow    *fixture);
 /* Waits for the flow to end and fails the test unless it ended on the done page. */
 void     tts_test_window_assert_flow_done  (TtsTestWindow    *fixture);
 

@@ -123,8 +123,7 @@ tts_error_get_remedy (const GError *error)
     case TTS_ERROR_SIGN_IN_EXPIRED:
       return _("Start the sign-in again. Nothing was saved.");
     case TTS_ERROR_NOT_A_CUSTOMER:
-      return _("Quotes are streamed only to customers with an opened, funded brokerage account. "
-               "Open one on tastytrade’s site, then try again.");
+      return _("Open a brokerage account on tastytrade’s site and fund it, then try again.");
     case TTS_ERROR_MARKET_DATA_NOT_GRANTED:
       return _("Ask tastytrade’s API support to grant market data for API use to your login, "
                "then try again.");

@@ -9,7 +9,10 @@
 
 #include "tts-account-row.h"
 #include "tts-done-page.h"
+#include "tts-dxlink-client.h"
+#include "tts-market-row.h"
 #include "tts-secrets-file.h"
+#include "tts-timing.h"
 #include "tts-wipe.h"
 
 struct _TtsDonePage
@@ -25,6 +28,18 @@ struct _TtsDonePage
   GtkToggleButton     *reveal_button;
   AdwPreferencesGroup *usage_group;
   GtkLabel            *snippet_label;
+  AdwPreferencesGroup *market_group;
+  TtsMarketRow        *chain_row;
+  TtsMarketRow        *quote_row;
+
+  /* What the fetcher needs, checked once the page is drawn: the file is saved by then. */
+  TtsMarketCheck      *market_check;
+  GCancellable        *chain_cancellable;
+  GCancellable        *quote_cancellable;
+  gboolean             checks_pending;    /* made, waiting for the page to be drawn */
+  gulong               after_paint_id;
+  GdkFrameClock       *frame_clock;
+  guint                quote_timeout;
 
   GPtrArray           *account_rows;
   /* The saved file, for Open Folder. */
@@ -48,6 +63,7 @@ enum {
   PROP_0,
   PROP_CLIPBOARD_TIMEOUT,
   PROP_CLIPBOARD_PENDING,
+  PROP_QUOTE_TIMEOUT,
   N_PROPS
 };
 
@@ -198,6 +214,145 @@ open_site_cb (TtsDonePage *self)
     tts_page_launch_uri (TTS_PAGE (self), self->manage_uri, _("Could not open your web browser."));
 }
 
+/* What the fetcher needs */
+
+static void
+chain_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  TtsDonePage *self = user_data;
+  g_autoptr(TtsOptionChain) chain = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  chain = tts_market_check_read_chain_finish (TTS_MARKET_CHECK (object), result, &error);
+  /* The page let go of this check: it holds no reference then. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->chain_cancellable);
+  if (chain == NULL)
+    {
+      tts_market_row_set_error (self->chain_row, error);
+      return;
+    }
+
+  text = tts_option_chain_describe (chain);
+  tts_market_row_set_result (self->chain_row, text);
+}
+
+static void
+quote_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  TtsDonePage *self = user_data;
+  g_autoptr(TtsQuote) quote = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  quote = tts_market_check_read_quote_finish (TTS_MARKET_CHECK (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->quote_cancellable);
+  if (quote == NULL)
+    {
+      tts_market_row_set_error (self->quote_row, error);
+      return;
+    }
+
+  text = tts_quote_describe (quote);
+  tts_market_row_set_result (self->quote_row, text);
+  tts_timing_mark ("quote-shown");
+}
+
+static void
+check_chain (TtsDonePage *self)
+{
+  if (self->market_check == NULL || self->chain_cancellable != NULL)
+    return;
+
+  tts_market_row_set_running (self->chain_row);
+  self->chain_cancellable = g_cancellable_new ();
+  tts_market_check_read_chain_async (self->market_check, self->chain_cancellable, chain_cb, self);
+}
+
+static void
+check_quote (TtsDonePage *self)
+{
+  if (self->market_check == NULL || self->quote_cancellable != NULL)
+    return;
+
+  tts_market_row_set_running (self->quote_row);
+  self->quote_cancellable = g_cancellable_new ();
+  tts_market_check_read_quote_async (self->market_check, self->quote_cancellable, quote_cb, self);
+}
+
+static void
+stop_waiting_for_paint (TtsDonePage *self)
+{
+  /* A frame clock that went with its surface has dropped its handlers already. */
+  if (self->after_paint_id != 0
+      && g_signal_handler_is_connected (self->frame_clock, self->after_paint_id))
+    g_signal_handler_disconnect (self->frame_clock, self->after_paint_id);
+  self->after_paint_id = 0;
+  g_clear_object (&self->frame_clock);
+}
+
+static void
+after_paint_cb (GdkFrameClock *frame_clock,
+                TtsDonePage   *self)
+{
+  stop_waiting_for_paint (self);
+  self->checks_pending = FALSE;
+  check_chain (self);
+  check_quote (self);
+}
+
+/* The checks start once the page has been drawn: its first frame waits for nothing. */
+static void
+start_checks_after_paint (TtsDonePage *self)
+{
+  GdkFrameClock *frame_clock;
+
+  /* Mapped again, perhaps on a new surface: its frame clock is the one to wait on. */
+  stop_waiting_for_paint (self);
+  if (!self->checks_pending || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+
+  frame_clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  if (frame_clock == NULL)
+    return;
+
+  self->frame_clock = g_object_ref (frame_clock);
+  self->after_paint_id = g_signal_connect (frame_clock, "after-paint",
+                                           G_CALLBACK (after_paint_cb), self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Whatever runs is cancelled; its callback then returns without touching the page. */
+static void
+stop_checks (TtsDonePage *self)
+{
+  stop_waiting_for_paint (self);
+  self->checks_pending = FALSE;
+  g_cancellable_cancel (self->chain_cancellable);
+  g_clear_object (&self->chain_cancellable);
+  g_cancellable_cancel (self->quote_cancellable);
+  g_clear_object (&self->quote_cancellable);
+  g_clear_object (&self->market_check);
+}
+
+static void
+tts_done_page_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (tts_done_page_parent_class)->map (widget);
+
+  start_checks_after_paint (TTS_DONE_PAGE (widget));
+}
+
 static void
 remove_account_rows (TtsDonePage *self)
 {
@@ -211,8 +366,9 @@ tts_done_page_dispose (GObject *object)
 {
   TtsDonePage *self = (TtsDonePage *) object;
 
-  /* The window goes: the token does not stay behind on the clipboard. */
+  /* The window goes: the token does not stay behind on the clipboard, and no check goes on. */
   clear_copied_token (self);
+  stop_checks (self);
   g_ptr_array_set_size (self->account_rows, 0);
   gtk_widget_dispose_template (GTK_WIDGET (object), TTS_TYPE_DONE_PAGE);
 
@@ -251,6 +407,10 @@ tts_done_page_get_property (GObject    *object,
       g_value_set_boolean (value, self->copied_token != NULL);
       break;
 
+    case PROP_QUOTE_TIMEOUT:
+      g_value_set_uint (value, self->quote_timeout);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -270,6 +430,10 @@ tts_done_page_set_property (GObject      *object,
       self->clipboard_timeout_ms = g_value_get_uint (value);
       break;
 
+    case PROP_QUOTE_TIMEOUT:
+      self->quote_timeout = g_value_get_uint (value);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -285,6 +449,7 @@ tts_done_page_class_init (TtsDonePageClass *klass)
   object_class->finalize = tts_done_page_finalize;
   object_class->get_property = tts_done_page_get_property;
   object_class->set_property = tts_done_page_set_property;
+  widget_class->map = tts_done_page_map;
 
   /* How long a copied refresh token stays on the clipboard, in milliseconds. */
   properties[PROP_CLIPBOARD_TIMEOUT] =
@@ -294,6 +459,12 @@ tts_done_page_class_init (TtsDonePageClass *klass)
   properties[PROP_CLIPBOARD_PENDING] =
     g_param_spec_boolean ("clipboard-pending", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* How long the live-quote check waits for a quote once subscribed, in seconds; for the
+   * checks a page starts after this is set. */
+  properties[PROP_QUOTE_TIMEOUT] =
+    g_param_spec_uint ("quote-timeout", NULL, NULL, 1, G_MAXUINT / 1000,
+                       TTS_DXLINK_CLIENT_QUOTE_TIMEOUT_SECONDS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -307,6 +478,7 @@ tts_done_page_class_init (TtsDonePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, reveal_button);
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, usage_group);
   gtk_widget_class_bind_template_child (widget_class, TtsDonePage, snippet_label);
+  gtk_widget_class_bind_template_child (widget_class, TtsDonePage, market_group);
   gtk_widget_class_bind_template_callback (widget_class, copy_snippet_cb);
   gtk_widget_class_bind_template_callback (widget_class, copy_token_cb);
   gtk_widget_class_bind_template_callback (widget_class, update_token_row);
@@ -323,6 +495,16 @@ tts_done_page_init (TtsDonePage *self)
 
   self->account_rows = g_ptr_array_new ();
   self->clipboard_timeout_ms = CLIPBOARD_TIMEOUT_MS;
+  self->quote_timeout = TTS_DXLINK_CLIENT_QUOTE_TIMEOUT_SECONDS;
+
+  self->chain_row = TTS_MARKET_ROW (tts_market_row_new (_("Option Chains"),
+                                                        _("Check Option Chains Again")));
+  g_signal_connect_swapped (self->chain_row, "retry", G_CALLBACK (check_chain), self);
+  adw_preferences_group_add (self->market_group, GTK_WIDGET (self->chain_row));
+  self->quote_row = TTS_MARKET_ROW (tts_market_row_new (_("Live Quotes"),
+                                                        _("Check Live Quotes Again")));
+  g_signal_connect_swapped (self->quote_row, "retry", G_CALLBACK (check_quote), self);
+  adw_preferences_group_add (self->market_group, GTK_WIDGET (self->quote_row));
   /* Translators: the window title on the last page, once the token is saved */
   tts_page_set_title (TTS_PAGE (self), _("All Set"));
   tts_page_set_primary_label (TTS_PAGE (self), _("_Close"));
@@ -399,6 +581,14 @@ tts_done_page_show_result (TtsDonePage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->no_accounts_row), n_accounts == 0);
 
   set_token (self, tts_flow_get_refresh_token (flow));
+
+  stop_checks (self);
+  self->market_check = tts_flow_new_market_check (flow);
+  g_object_set (self->market_check, "quote-timeout", self->quote_timeout, NULL);
+  tts_market_row_set_running (self->chain_row);
+  tts_market_row_set_running (self->quote_row);
+  self->checks_pending = TRUE;
+  start_checks_after_paint (self);
 }
 
 void
@@ -408,4 +598,5 @@ tts_done_page_clear (TtsDonePage *self)
 
   set_token (self, NULL);
   remove_account_rows (self);
+  stop_checks (self);
 }
