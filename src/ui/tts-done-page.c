@@ -307,6 +307,7 @@ after_paint_cb (GdkFrameClock *frame_clock,
 {
   stop_waiting_for_paint (self);
   self->checks_pending = FALSE;
+  tts_timing_mark ("market checks started");
   check_chain (self);
   check_quote (self);
 }
