@@ -33,6 +33,9 @@ cleanup() {
 trap cleanup EXIT
 export DISPLAY=$display
 export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$build/data" LANGUAGE=${LANGUAGE:-en}
+# Numbers and times as the English store text's readers write them ("5,910.10"), whatever the
+# userland's default locale is (locales-all is among the packages).
+export LC_ALL=${LC_ALL:-en_US.UTF-8}
 
 find_window() {
   window=
