@@ -162,6 +162,20 @@ request_add_secret (Request    *request,
     g_ptr_array_add (request->secrets, g_strdup (secret));
 }
 
+/* A GET of the REST API with the access token. */
+static Request *
+bearer_request_new (RequestKind  kind,
+                    const char  *path,
+                    const char  *access_token)
+{
+  Request *request = request_new (kind, SOUP_METHOD_GET, path);
+
+  request->authorization = g_strconcat ("Bearer ", access_token, NULL);
+  request_add_secret (request, access_token);
+
+  return request;
+}
+
 /* Error messages */
 
 static gboolean
@@ -1219,9 +1233,7 @@ tts_token_client_list_accounts_async (TtsTokenClient      *self,
   g_return_if_fail (access_token != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  request = request_new (REQUEST_ACCOUNTS, SOUP_METHOD_GET, "/customers/me/accounts");
-  request->authorization = g_strconcat ("Bearer ", access_token, NULL);
-  request_add_secret (request, access_token);
+  request = bearer_request_new (REQUEST_ACCOUNTS, "/customers/me/accounts", access_token);
 
   start_request (self, request, tts_token_client_list_accounts_async,
                  cancellable, callback, user_data);
@@ -1259,9 +1271,7 @@ tts_token_client_get_option_chain_async (TtsTokenClient      *self,
 
   escaped = g_uri_escape_string (symbol, NULL, FALSE);
   path = g_strdup_printf ("/option-chains/%s/nested", escaped);
-  request = request_new (REQUEST_OPTION_CHAIN, SOUP_METHOD_GET, path);
-  request->authorization = g_strconcat ("Bearer ", access_token, NULL);
-  request_add_secret (request, access_token);
+  request = bearer_request_new (REQUEST_OPTION_CHAIN, path, access_token);
 
   start_request (self, request, tts_token_client_get_option_chain_async,
                  cancellable, callback, user_data);
@@ -1293,9 +1303,7 @@ tts_token_client_get_quote_token_async (TtsTokenClient      *self,
   g_return_if_fail (access_token != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  request = request_new (REQUEST_QUOTE_TOKEN, SOUP_METHOD_GET, "/api-quote-tokens");
-  request->authorization = g_strconcat ("Bearer ", access_token, NULL);
-  request_add_secret (request, access_token);
+  request = bearer_request_new (REQUEST_QUOTE_TOKEN, "/api-quote-tokens", access_token);
 
   start_request (self, request, tts_token_client_get_quote_token_async,
                  cancellable, callback, user_data);
