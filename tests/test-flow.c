@@ -988,10 +988,12 @@ test_navigation_after_cancel (Fixture       *fixture,
                               gconstpointer  data)
 {
   g_autofree char *location = NULL;
+  g_autofree char *state = NULL;
   g_autofree char *other = g_strdup_printf ("%s/?code=late&state=x", fixture->redirect_uri);
 
   begin (fixture);
-  location = g_strdup_printf ("%s/?code=late&state=%s", fixture->redirect_uri, flow_state (fixture));
+  state = flow_state (fixture);
+  location = g_strdup_printf ("%s/?code=late&state=%s", fixture->redirect_uri, state);
   tts_flow_cancel (fixture->flow);
   g_assert_cmpint (tts_flow_get_state (fixture->flow), ==, TTS_FLOW_STATE_IDLE);
 
