@@ -24,7 +24,7 @@
 #include "tts-option-chain.h"
 #include "tts-quote-token.h"
 #include "tts-secrets-file.h"
-#include "tts-setup-check.h"
+#include "tts-setup-check-private.h"
 #include "tts-test-files.h"
 
 #define CLIENT_ID      "market-client-id"
@@ -578,6 +578,91 @@ test_cancel_renewal (Fixture       *fixture,
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* A cancelled call leaves the fetch of a new access token: a call that comes next gets a
+ * fetch of its own, not the end of the abandoned one. */
+static void
+test_renewal_after_cancel (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(TtsOptionChain) chain = NULL;
+  g_autoptr(GError) error = NULL;
+  Outcome first = { 0 };
+  Outcome second = { 0 };
+
+  check_saved_setup (fixture, FALSE);
+  tts_fake_tastytrade_advance_clock (fixture->fake, 16 * 60);
+  tts_fake_tastytrade_hold (fixture->fake, TOKEN_PATH);
+
+  tts_market_check_read_chain_async (fixture->check, cancellable, chain_cb, &first);
+  while (tts_fake_tastytrade_get_held (fixture->fake, TOKEN_PATH) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  wait_for (&first);
+  g_assert_error (first.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  outcome_clear (&first);
+
+  /* At once, before the abandoned fetch has wound down. */
+  tts_market_check_read_chain_async (fixture->check, NULL, chain_cb, &second);
+  tts_fake_tastytrade_release (fixture->fake, TOKEN_PATH);
+  wait_for (&second);
+  g_assert_no_error (second.error);
+  chain = second.result;
+  g_assert_cmpuint (chain->n_expirations, ==, 42);
+}
+
+/* An access token that lasts less than the margin kept before its end is still used, once
+ * fetched: only a refusal counts then. */
+static void
+test_short_lived_access_token (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(TtsOptionChain) chain = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+
+  check_saved_setup (fixture, FALSE);
+  body = g_strdup_printf ("{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":30}",
+                          tts_setup_check_get_access_token (fixture->setup_check, NULL));
+  tts_fake_tastytrade_fail_token_requests (fixture->fake, 1, 200, "application/json", body);
+  tts_market_check_set_access_token (fixture->check, NULL, 0);
+
+  chain = read_chain (fixture, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tts_fake_tastytrade_count_requests (fixture->fake, TOKEN_PATH), ==, 2);
+}
+
+/* A refusal that comes after another call fetched a new token: the new one is tried, and no
+ * second fetch is made. */
+static void
+test_refused_after_renewal (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  Outcome chain = { 0 };
+  Outcome quote = { 0 };
+
+  check_saved_setup (fixture, FALSE);
+  tts_fake_tastytrade_advance_clock (fixture->fake, 16 * 60);
+  tts_fake_tastytrade_hold (fixture->fake, QUOTE_TOKEN_PATH);
+
+  tts_market_check_read_quote_async (fixture->check, NULL, quote_cb, &quote);
+  while (tts_fake_tastytrade_get_held (fixture->fake, QUOTE_TOKEN_PATH) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  tts_market_check_read_chain_async (fixture->check, NULL, chain_cb, &chain);
+  wait_for (&chain);
+  g_assert_no_error (chain.error);
+  g_assert_cmpuint (tts_fake_tastytrade_count_requests (fixture->fake, TOKEN_PATH), ==, 2);
+
+  /* The held request now hears that its old token ran out. */
+  tts_fake_tastytrade_release (fixture->fake, QUOTE_TOKEN_PATH);
+  wait_for (&quote);
+  g_assert_no_error (quote.error);
+  g_assert_cmpuint (tts_fake_tastytrade_count_requests (fixture->fake, TOKEN_PATH), ==, 2);
+  tts_option_chain_free (chain.result);
+  tts_quote_free (quote.result);
+  wait_for_dxlink_closed (fixture);
+}
+
 /* Parsing */
 
 static void
@@ -688,6 +773,13 @@ test_quote_describe (void)
   g_clear_pointer (&text, g_free);
   text = tts_quote_describe (quote);
   g_assert_cmpstr (text, ==, "SPX 5910.10 / – at 14:03 (level demo)");
+
+  /* A value no index has is not shown, nor its 300 digits. */
+  quote->bid_price = 1e308;
+  quote->ask_price = -0.5;
+  g_clear_pointer (&text, g_free);
+  text = tts_quote_describe (quote);
+  g_assert_cmpstr (text, ==, "SPX – / -0.50 at 14:03 (level demo)");
 }
 
 /* A scripted DXLink server: what each message of the client gets in answer */
@@ -924,6 +1016,158 @@ test_dxlink_hostile (void)
     }
 }
 
+/* A DXLink server that answers the WebSocket handshake by hand, then sends one text message
+ * in fragments that go on (64 KiB each, up to 16 MiB): what libsoup cannot send itself. */
+
+#define WEBSOCKET_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define FRAGMENT_SIZE  (64 * 1024)
+#define FRAGMENTS_MAX  256
+
+typedef struct
+{
+  GSocketListener *listener;
+  guint16          port;
+  GThread         *thread;
+  gsize            sent;          /* bytes of fragments written before the client left */
+} Fragmenter;
+
+static gboolean
+write_frame (GOutputStream *out,
+             guint8         first_byte,
+             const char    *payload,
+             gsize          length)
+{
+  guint8 head[4] = { first_byte, 126, (guint8) (length >> 8), (guint8) length };
+  gsize head_length = sizeof head;
+
+  g_assert_cmpuint (length, <, 65536);
+  /* The shortest form of the length, as RFC 6455 asks. */
+  if (length < 126)
+    {
+      head[1] = (guint8) length;
+      head_length = 2;
+    }
+
+  return g_output_stream_write_all (out, head, head_length, NULL, NULL, NULL)
+         && g_output_stream_write_all (out, payload, length, NULL, NULL, NULL);
+}
+
+static gpointer
+fragmenter_thread (gpointer user_data)
+{
+  Fragmenter *fragmenter = user_data;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autoptr(GChecksum) sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  g_autofree char *key = NULL;
+  g_autofree char *accept = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *padding = g_strnfill (FRAGMENT_SIZE - 1, ' ');
+  guint8 digest[20];
+  gsize digest_length = sizeof digest;
+  GOutputStream *out;
+
+  connection = g_socket_listener_accept (fragmenter->listener, NULL, NULL, NULL);
+  g_assert_nonnull (connection);
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+
+      g_assert_nonnull (line);
+      g_strchomp (line);
+      if (line[0] == '\0')
+        break;
+      if (g_ascii_strncasecmp (line, "Sec-WebSocket-Key:", 18) == 0)
+        key = g_strstrip (g_strdup (line + 18));
+    }
+  g_assert_nonnull (key);
+
+  g_checksum_update (sha1, (const guchar *) key, -1);
+  g_checksum_update (sha1, (const guchar *) WEBSOCKET_GUID, -1);
+  g_checksum_get_digest (sha1, digest, &digest_length);
+  accept = g_base64_encode (digest, digest_length);
+  answer = g_strdup_printf ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
+  g_assert_true (g_output_stream_write_all (out, answer, strlen (answer), NULL, NULL, NULL));
+
+  /* Text, not final; then continuations, never final. */
+  if (write_frame (out, 0x01, "{", 1))
+    for (guint i = 0; i < FRAGMENTS_MAX; i++)
+      {
+        if (!write_frame (out, 0x00, padding, FRAGMENT_SIZE - 1))
+          break;
+        fragmenter->sent += FRAGMENT_SIZE - 1;
+      }
+
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return NULL;
+}
+
+/* Peak resident memory of this process, in KiB. */
+static guint64
+peak_memory_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmHWM:");
+  g_assert_nonnull (line);
+
+  return g_ascii_strtoull (line + strlen ("VmHWM:"), NULL, 10);
+}
+
+static void
+test_dxlink_endless_message (void)
+{
+  g_autoptr(TtsDxlinkClient) client = tts_dxlink_client_new (USER_AGENT);
+  g_autoptr(GTypeClass) connection_class = g_type_class_ref (SOUP_TYPE_WEBSOCKET_CONNECTION);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  Fragmenter fragmenter = { 0 };
+  Outcome outcome = { 0 };
+  guint64 peak_before;
+
+  if (g_object_class_find_property (G_OBJECT_CLASS (connection_class),
+                                    "max-total-message-size") == NULL)
+    {
+      g_test_skip ("libsoup before 3.8 cannot bound a message of many frames");
+      return;
+    }
+
+  fragmenter.listener = g_socket_listener_new ();
+  address = g_inet_socket_address_new (loopback, 0);
+  g_assert_true (g_socket_listener_add_address (fragmenter.listener, address, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error));
+  g_assert_no_error (error);
+  url = g_strdup_printf ("ws://127.0.0.1:%u/dxlink",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  fragmenter.thread = g_thread_new ("fragmenter", fragmenter_thread, &fragmenter);
+
+  peak_before = peak_memory_kib ();
+  g_object_set (client, "timeout", 30, NULL);
+  tts_dxlink_client_get_quote_async (client, url, "quote-token-fragments", "SPX", NULL,
+                                     dxlink_quote_cb, &outcome);
+  wait_for (&outcome);
+  g_thread_join (fragmenter.thread);
+  g_socket_listener_close (fragmenter.listener);
+  g_clear_object (&fragmenter.listener);
+
+  /* Refused as unreadable once past the bound; what came after was not kept (16 MiB were
+   * sent in all). */
+  g_assert_error (outcome.error, TTS_ERROR, TTS_ERROR_PROTOCOL);
+  g_test_message ("%" G_GSIZE_FORMAT " bytes sent, peak memory %" G_GUINT64_FORMAT " KiB more",
+                  fragmenter.sent, peak_memory_kib () - peak_before);
+  g_assert_cmpuint (peak_memory_kib () - peak_before, <, 8 * 1024);
+  outcome_clear (&outcome);
+}
+
 /* The quote token goes nowhere but to a stream that is encrypted or on this computer. */
 static void
 test_dxlink_untrusted_url (void)
@@ -980,6 +1224,9 @@ main (int   argc,
   ADD ("/market-check/revoked", test_revoked);
   ADD ("/market-check/cancel", test_cancel);
   ADD ("/market-check/cancel-renewal", test_cancel_renewal);
+  ADD ("/market-check/renewal-after-cancel", test_renewal_after_cancel);
+  ADD ("/market-check/short-lived-access-token", test_short_lived_access_token);
+  ADD ("/market-check/refused-after-renewal", test_refused_after_renewal);
 
   g_test_add_func ("/market-check/parse/option-chain", test_chain_parse);
   g_test_add_func ("/market-check/parse/quote-token", test_quote_token_parse);
@@ -987,6 +1234,7 @@ main (int   argc,
   g_test_add_func ("/market-check/dxlink/forms", test_dxlink_forms);
   g_test_add_func ("/market-check/dxlink/hostile", test_dxlink_hostile);
   g_test_add_func ("/market-check/dxlink/untrusted-url", test_dxlink_untrusted_url);
+  g_test_add_func ("/market-check/dxlink/endless-message", test_dxlink_endless_message);
 
   return g_test_run ();
 }

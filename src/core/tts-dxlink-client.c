@@ -2,7 +2,8 @@
  *
  * The DXLink steps are those of tastytrade-market-data.md: SETUP, AUTH, CHANNEL_REQUEST,
  * FEED_SETUP, FEED_SUBSCRIPTION, then FEED_DATA. Everything the service sends is parsed
- * defensively and bounded; none of its text is shown.
+ * defensively and bounded (a message split into endless fragments only with libsoup 3.8 and
+ * later); none of its text is shown.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -771,6 +772,11 @@ connect_cb (GObject      *object,
 
   g_debug ("DXLink: connected");
   soup_websocket_connection_set_max_incoming_payload_size (stream->connection, MAX_MESSAGE_SIZE);
+  /* A frame is bounded above; a message of many frames only where libsoup can bound it
+   * (3.8 and later): before, one that never ends grows until the timeout. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream->connection),
+                                    "max-total-message-size") != NULL)
+    g_object_set (stream->connection, "max-total-message-size", (guint64) MAX_MESSAGE_SIZE, NULL);
   g_signal_connect (stream->connection, "message", G_CALLBACK (message_cb), task);
   g_signal_connect (stream->connection, "closed", G_CALLBACK (closed_cb), task);
   g_signal_connect (stream->connection, "error", G_CALLBACK (error_cb), task);
@@ -886,8 +892,7 @@ tts_dxlink_client_get_quote_async (TtsDxlinkClient     *self,
       g_source_attach (stream->cancel_source, g_task_get_context (task));
     }
 
-  if (self->timeout > 0)
-    arm_timeout (task, self->timeout * 1000, timeout_cb);
+  arm_timeout (task, self->timeout * 1000, timeout_cb);
 
   g_debug ("DXLink: connecting");
   soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
@@ -1003,7 +1008,7 @@ tts_dxlink_client_class_init (TtsDxlinkClientClass *klass)
 
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL,
-                       0, G_MAXUINT / 1000, TTS_TOKEN_CLIENT_TIMEOUT_SECONDS,
+                       1, G_MAXUINT / 1000, TTS_TOKEN_CLIENT_TIMEOUT_SECONDS,
                        (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_QUOTE_TIMEOUT] =

@@ -948,7 +948,11 @@ tts_flow_new_market_check (TtsFlow *self)
                                 tts_environment_get_api_uri (self->environment),
                                 self->user_agent,
                                 tts_environment_get_kind (self->environment) == TTS_ENVIRONMENT_SANDBOX);
-  g_object_set (check, "timeout", self->timeout_seconds, "retry-delay", self->retry_delay_ms, NULL);
+  /* Within the market check's ranges, which are the token client's. */
+  g_object_set (check,
+                "timeout", MIN (self->timeout_seconds, G_MAXUINT / 1000),
+                "retry-delay", MIN (self->retry_delay_ms, G_MAXUINT >> 2),
+                NULL);
   tts_market_check_set_access_token (check, self->access_token, self->access_expires_at);
 
   return check;

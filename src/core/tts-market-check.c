@@ -194,8 +194,14 @@ wait_cancelled_cb (GCancellable *cancellable,
 
   g_clear_pointer (&call->cancel_source, g_source_unref);
   g_ptr_array_remove (self->waiting, call);
-  if (self->waiting->len == 0 && self->renewal_cancellable != NULL)
-    g_cancellable_cancel (self->renewal_cancellable);
+  /* Let go of it entirely: a call that comes next starts a fetch of its own, rather than
+   * wait for this one's cancellation. */
+  if (self->waiting->len == 0 && self->renewal != NULL)
+    {
+      g_cancellable_cancel (self->renewal_cancellable);
+      g_clear_object (&self->renewal);
+      g_clear_object (&self->renewal_cancellable);
+    }
 
   resume (call, NULL);
 
@@ -246,11 +252,16 @@ renew_if_refused (GTask        *task,
   if (call->renewed || !g_error_matches (error, TTS_ERROR, TTS_ERROR_INVALID_GRANT))
     return FALSE;
 
-  /* Unless another call has already replaced it. */
-  if (g_strcmp0 (self->access_token, call->access_token) == 0)
-    g_clear_pointer (&self->access_token, tts_wipe_free);
-  g_clear_pointer (&call->access_token, tts_wipe_free);
+  /* Another call has fetched a new one since: that one is tried, without a fetch. */
+  if (self->access_token != NULL && g_strcmp0 (self->access_token, call->access_token) != 0)
+    {
+      call->renewed = TRUE;
+      start_call (task);
+      return TRUE;
+    }
 
+  g_clear_pointer (&self->access_token, tts_wipe_free);
+  g_clear_pointer (&call->access_token, tts_wipe_free);
   renew (task);
   return TRUE;
 }
@@ -356,11 +367,12 @@ start_call (GTask *task)
   Call *call = g_task_get_task_data (task);
   g_autoptr(TtsTokenClient) client = NULL;
 
-  if (!has_fresh_token (self))
+  /* Once fetched for this call, a token is used however short it lasts. */
+  if (!has_fresh_token (self) && !(call->renewed && self->access_token != NULL))
     {
       if (call->renewed)
         {
-          /* The renewal gave none that lasts: nothing more to try. */
+          /* The fetch gave none: nothing more to try. */
           return_error (task, g_error_new_literal (TTS_ERROR, TTS_ERROR_INVALID_GRANT,
                                                    _("tastytrade did not accept the access token.")));
           return;
@@ -558,7 +570,7 @@ tts_market_check_class_init (TtsMarketCheckClass *klass)
 
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL,
-                       0, G_MAXUINT / 1000, TTS_TOKEN_CLIENT_TIMEOUT_SECONDS,
+                       1, G_MAXUINT / 1000, TTS_TOKEN_CLIENT_TIMEOUT_SECONDS,
                        (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_RETRY_DELAY] =

@@ -60,7 +60,8 @@ tts_quote_free (TtsQuote *self)
 static char *
 format_price (double price)
 {
-  if (!isfinite (price))
+  /* No index is quoted in the billions: such a value is not shown, nor is its length. */
+  if (!isfinite (price) || fabs (price) >= 1e9)
     /* TRANSLATORS: in place of a price the quote did not carry. */
     return g_strdup (C_("price", "–"));
 

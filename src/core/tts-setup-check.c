@@ -548,7 +548,11 @@ tts_setup_check_new_market_check (TtsSetupCheck *self)
   g_return_val_if_fail (self->access_token != NULL, NULL);
 
   check = tts_market_check_new (self->file, self->checked_api_uri, self->user_agent, self->sandbox);
-  g_object_set (check, "timeout", self->timeout_seconds, "retry-delay", self->retry_delay_ms, NULL);
+  /* Within the market check's ranges, which are the token client's. */
+  g_object_set (check,
+                "timeout", MIN (self->timeout_seconds, G_MAXUINT / 1000),
+                "retry-delay", MIN (self->retry_delay_ms, G_MAXUINT >> 2),
+                NULL);
   tts_market_check_set_access_token (check, self->access_token, self->access_expires_at);
 
   return check;
