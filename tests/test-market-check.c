@@ -129,11 +129,13 @@ check_saved_setup (Fixture  *fixture,
   Outcome outcome = { 0 };
 
   refresh_token = tts_fake_tastytrade_create_grant (fixture->fake, CLIENT_ID);
-  content = g_strdup_printf ("TT_API_CLIENT_ID=%s\nTT_API_CLIENT_SECRET=%s\nTT_REFRESH_TOKEN=%s\n%s",
+  content = g_strdup_printf ("TT_API_CLIENT_ID=%s\nTT_API_CLIENT_SECRET=%s\n"
+                             "TT_REFRESH_TOKEN=%s\n%s",
                              CLIENT_ID, CLIENT_SECRET, refresh_token,
                              sandbox ? "TT_SANDBOX=true\n" : "");
   path = g_build_filename (fixture->folder, TTS_SECRETS_FILE_NAME, NULL);
-  g_assert_true (g_file_set_contents_full (path, content, -1, G_FILE_SET_CONTENTS_NONE, 0600, &error));
+  g_assert_true (g_file_set_contents_full (path, content, -1, G_FILE_SET_CONTENTS_NONE, 0600,
+                                           &error));
   g_assert_no_error (error);
 
   folder = g_file_new_for_path (fixture->folder);

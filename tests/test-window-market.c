@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "tts-check-dialog.h"
+#include "tts-credentials-page.h"
 #include "tts-market-row.h"
 #include "tts-test-pages.h"
 #include "tts-test-window.h"
@@ -235,6 +237,73 @@ test_closed_while_checking (Fixture       *fixture,
   tts_test_window_open_window (fixture, NULL);
 }
 
+static gboolean
+secrets_found (Fixture *fixture)
+{
+  return tts_test_get_boolean (tts_test_find_page (fixture->window, TTS_TYPE_CREDENTIALS_PAGE),
+                               "secrets-exist");
+}
+
+static gboolean
+dialog_checked (Fixture *fixture)
+{
+  TtsCheckDialog *dialog = tts_window_get_check_dialog (fixture->window);
+  TtsMarketRow *quote_row;
+  TtsMarketRow *chain_row;
+
+  if (dialog == NULL || !tts_test_window_check_shown (fixture))
+    return FALSE;
+
+  chain_row = find_market_row (GTK_WIDGET (dialog), CHAIN_TITLE);
+  quote_row = find_market_row (GTK_WIDGET (dialog), QUOTE_TITLE);
+  return chain_row != NULL && quote_row != NULL
+         && !tts_test_get_boolean (chain_row, "running")
+         && !tts_test_get_boolean (quote_row, "running");
+}
+
+static gboolean
+dialog_closed (Fixture *fixture)
+{
+  return tts_window_get_check_dialog (fixture->window) == NULL;
+}
+
+/* Check It on an existing setup says what --check says: the fetcher's two needs too. */
+static void
+test_check_dialog (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *token = tts_fake_tastytrade_create_grant (fixture->fake, TTS_TEST_CLIENT_ID);
+  g_autofree char *contents = g_strdup_printf ("TT_API_CLIENT_ID=%s\nTT_API_CLIENT_SECRET=%s\n"
+                                               "TT_REFRESH_TOKEN=%s\n",
+                                               TTS_TEST_CLIENT_ID, TTS_TEST_CLIENT_SECRET, token);
+  g_autofree char *path = g_build_filename (fixture->folder_path, ".secrets", NULL);
+  g_autofree char *shown = NULL;
+  TtsCheckDialog *dialog;
+
+  tts_fake_tastytrade_set_market_data (fixture->fake, TTS_FAKE_MARKET_DATA_NOT_GRANTED);
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  tts_test_window_fill_credentials (fixture, FALSE, NULL);
+  tts_test_window_wait_until (fixture, secrets_found, "the page to see the existing file");
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.check-existing", NULL);
+  tts_test_window_wait_until (fixture, dialog_checked, "the checks in the dialog");
+  dialog = tts_window_get_check_dialog (fixture->window);
+  shown = tts_test_visible_text (GTK_WIDGET (dialog));
+  g_test_message ("Check dialog: %s", shown);
+  g_assert_nonnull (strstr (shown, "Your Token Works"));
+  g_assert_nonnull (strstr (shown, "Readable: SPX and SPXW, 42 expirations"));
+  g_assert_nonnull (strstr (shown, "has not granted market data for API use"));
+  g_assert_nonnull (tts_test_find_button (GTK_WIDGET (dialog), "Check Live Quotes Again"));
+  g_assert_null (strstr (shown, token));
+
+#if ADW_CHECK_VERSION (1, 5, 0)
+  adw_dialog_close (ADW_DIALOG (dialog));
+#else
+  gtk_window_close (GTK_WINDOW (dialog));
+#endif
+  tts_test_window_wait_until (fixture, dialog_closed, "the check dialog to close");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -245,12 +314,14 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add ("/window-market/" path, Fixture, NULL, tts_test_window_set_up, func, tts_test_window_tear_down)
+  g_test_add ("/window-market/" path, Fixture, NULL, tts_test_window_set_up, func, \
+              tts_test_window_tear_down)
 
   ADD ("both-work", test_both_work);
   ADD ("reasons", test_reasons);
   ADD ("service-down", test_service_down);
   ADD ("closed-while-checking", test_closed_while_checking);
+  ADD ("check-dialog", test_check_dialog);
 
 #undef ADD
 

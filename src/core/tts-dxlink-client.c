@@ -435,9 +435,10 @@ find_compact_quote (Stream    *stream,
       if (g_strcmp0 (symbol, stream->symbol) != 0)
         continue;
 
-      return tts_quote_new (stream->symbol,
-                            bid_index < 0 ? NAN : get_price (json_array_get_element (values, start + bid_index)),
-                            ask_index < 0 ? NAN : get_price (json_array_get_element (values, start + ask_index)));
+      JsonNode *bid = bid_index < 0 ? NULL : json_array_get_element (values, start + bid_index);
+      JsonNode *ask = ask_index < 0 ? NULL : json_array_get_element (values, start + ask_index);
+
+      return tts_quote_new (stream->symbol, get_price (bid), get_price (ask));
     }
 
   return NULL;
@@ -745,7 +746,8 @@ connect_cb (GObject      *object,
   Stream *stream = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
-  stream->connection = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
+  stream->connection = soup_session_websocket_connect_finish (SOUP_SESSION (object), result,
+                                                              &error);
   if (stream->connection == NULL)
     {
       g_debug ("DXLink: no connection");

@@ -939,15 +939,17 @@ tts_flow_get_git_may_add (TtsFlow *self)
 TtsMarketCheck *
 tts_flow_new_market_check (TtsFlow *self)
 {
+  TtsEnvironmentKind kind;
   TtsMarketCheck *check;
 
   g_return_val_if_fail (TTS_IS_FLOW (self), NULL);
   g_return_val_if_fail (self->state == TTS_FLOW_STATE_DONE, NULL);
 
+  kind = tts_environment_get_kind (self->environment);
   check = tts_market_check_new (self->file,
                                 tts_environment_get_api_uri (self->environment),
                                 self->user_agent,
-                                tts_environment_get_kind (self->environment) == TTS_ENVIRONMENT_SANDBOX);
+                                kind == TTS_ENVIRONMENT_SANDBOX);
   /* Within the market check's ranges, which are the token client's. */
   g_object_set (check,
                 "timeout", MIN (self->timeout_seconds, G_MAXUINT / 1000),

@@ -373,8 +373,9 @@ start_call (GTask *task)
       if (call->renewed)
         {
           /* The fetch gave none: nothing more to try. */
-          return_error (task, g_error_new_literal (TTS_ERROR, TTS_ERROR_INVALID_GRANT,
-                                                   _("tastytrade did not accept the access token.")));
+          return_error (task,
+                        g_error_new_literal (TTS_ERROR, TTS_ERROR_INVALID_GRANT,
+                                             _("tastytrade did not accept the access token.")));
           return;
         }
 

@@ -10,6 +10,7 @@
 #include "tts-account-row.h"
 #include "tts-check-dialog.h"
 #include "tts-error.h"
+#include "tts-market-row.h"
 #include "tts-secrets-file.h"
 #include "tts-setup-check.h"
 #include "tts-token-client.h"
@@ -71,6 +72,37 @@ set_extra_child (TtsCheckDialog *self,
 #endif
 }
 
+/* Below the accounts, what the fetcher reads, as on the done page and in --check; the rows
+ * stop their checks when the dialog goes. */
+static GtkWidget *
+list_with_market_checks (TtsCheckDialog *self,
+                         GtkWidget      *accounts)
+{
+  g_autoptr(TtsMarketCheck) check = tts_setup_check_new_market_check (self->check);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *list = gtk_list_box_new ();
+
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (list),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("What your scripts read"),
+                                  -1);
+  for (TtsMarketRowKind kind = TTS_MARKET_ROW_OPTION_CHAINS;
+       kind <= TTS_MARKET_ROW_LIVE_QUOTES;
+       kind++)
+    {
+      GtkWidget *row = tts_market_row_new (kind);
+
+      gtk_list_box_append (GTK_LIST_BOX (list), row);
+      tts_market_row_run (TTS_MARKET_ROW (row), check);
+    }
+
+  gtk_box_append (GTK_BOX (box), accounts);
+  gtk_box_append (GTK_BOX (box), list);
+
+  return box;
+}
+
 static void
 show_accounts (TtsCheckDialog *self)
 {
@@ -120,7 +152,8 @@ show_accounts (TtsCheckDialog *self)
                                    _("The token works, but tastytrade lists no account for it."));
       gtk_list_box_append (GTK_LIST_BOX (list), row);
     }
-  set_extra_child (self, list);
+
+  set_extra_child (self, list_with_market_checks (self, list));
 }
 
 static void

@@ -34,8 +34,6 @@ struct _TtsDonePage
 
   /* What the fetcher needs, checked once the page is drawn: the file is saved by then. */
   TtsMarketCheck      *market_check;
-  GCancellable        *chain_cancellable;
-  GCancellable        *quote_cancellable;
   gboolean             checks_pending;    /* made, waiting for the page to be drawn */
   gulong               after_paint_id;
   GdkFrameClock       *frame_clock;
@@ -217,80 +215,6 @@ open_site_cb (TtsDonePage *self)
 /* What the fetcher needs */
 
 static void
-chain_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  TtsDonePage *self = user_data;
-  g_autoptr(TtsOptionChain) chain = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-
-  chain = tts_market_check_read_chain_finish (TTS_MARKET_CHECK (object), result, &error);
-  /* The page let go of this check: it holds no reference then. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  g_clear_object (&self->chain_cancellable);
-  if (chain == NULL)
-    {
-      tts_market_row_set_error (self->chain_row, error);
-      return;
-    }
-
-  text = tts_option_chain_describe (chain);
-  tts_market_row_set_result (self->chain_row, text);
-}
-
-static void
-quote_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  TtsDonePage *self = user_data;
-  g_autoptr(TtsQuote) quote = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-
-  quote = tts_market_check_read_quote_finish (TTS_MARKET_CHECK (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  g_clear_object (&self->quote_cancellable);
-  if (quote == NULL)
-    {
-      tts_market_row_set_error (self->quote_row, error);
-      return;
-    }
-
-  text = tts_quote_describe (quote);
-  tts_market_row_set_result (self->quote_row, text);
-  tts_timing_mark ("quote-shown");
-}
-
-static void
-check_chain (TtsDonePage *self)
-{
-  if (self->market_check == NULL || self->chain_cancellable != NULL)
-    return;
-
-  tts_market_row_set_running (self->chain_row);
-  self->chain_cancellable = g_cancellable_new ();
-  tts_market_check_read_chain_async (self->market_check, self->chain_cancellable, chain_cb, self);
-}
-
-static void
-check_quote (TtsDonePage *self)
-{
-  if (self->market_check == NULL || self->quote_cancellable != NULL)
-    return;
-
-  tts_market_row_set_running (self->quote_row);
-  self->quote_cancellable = g_cancellable_new ();
-  tts_market_check_read_quote_async (self->market_check, self->quote_cancellable, quote_cb, self);
-}
-
-static void
 stop_waiting_for_paint (TtsDonePage *self)
 {
   /* A frame clock that went with its surface has dropped its handlers already. */
@@ -308,8 +232,8 @@ after_paint_cb (GdkFrameClock *frame_clock,
   stop_waiting_for_paint (self);
   self->checks_pending = FALSE;
   tts_timing_mark ("market checks started");
-  check_chain (self);
-  check_quote (self);
+  tts_market_row_run (self->chain_row, self->market_check);
+  tts_market_row_run (self->quote_row, self->market_check);
 }
 
 /* The checks start once the page has been drawn: its first frame waits for nothing. */
@@ -333,16 +257,13 @@ start_checks_after_paint (TtsDonePage *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-/* Whatever runs is cancelled; its callback then returns without touching the page. */
 static void
 stop_checks (TtsDonePage *self)
 {
   stop_waiting_for_paint (self);
   self->checks_pending = FALSE;
-  g_cancellable_cancel (self->chain_cancellable);
-  g_clear_object (&self->chain_cancellable);
-  g_cancellable_cancel (self->quote_cancellable);
-  g_clear_object (&self->quote_cancellable);
+  tts_market_row_run (self->chain_row, NULL);
+  tts_market_row_run (self->quote_row, NULL);
   g_clear_object (&self->market_check);
 }
 
@@ -498,13 +419,9 @@ tts_done_page_init (TtsDonePage *self)
   self->clipboard_timeout_ms = CLIPBOARD_TIMEOUT_MS;
   self->quote_timeout = TTS_DXLINK_CLIENT_QUOTE_TIMEOUT_SECONDS;
 
-  self->chain_row = TTS_MARKET_ROW (tts_market_row_new (_("Option Chains"),
-                                                        _("Check Option Chains Again")));
-  g_signal_connect_swapped (self->chain_row, "retry", G_CALLBACK (check_chain), self);
+  self->chain_row = TTS_MARKET_ROW (tts_market_row_new (TTS_MARKET_ROW_OPTION_CHAINS));
   adw_preferences_group_add (self->market_group, GTK_WIDGET (self->chain_row));
-  self->quote_row = TTS_MARKET_ROW (tts_market_row_new (_("Live Quotes"),
-                                                        _("Check Live Quotes Again")));
-  g_signal_connect_swapped (self->quote_row, "retry", G_CALLBACK (check_quote), self);
+  self->quote_row = TTS_MARKET_ROW (tts_market_row_new (TTS_MARKET_ROW_LIVE_QUOTES));
   adw_preferences_group_add (self->market_group, GTK_WIDGET (self->quote_row));
   /* Translators: the window title on the last page, once the token is saved */
   tts_page_set_title (TTS_PAGE (self), _("All Set"));
@@ -586,8 +503,8 @@ tts_done_page_show_result (TtsDonePage *self,
   stop_checks (self);
   self->market_check = tts_flow_new_market_check (flow);
   g_object_set (self->market_check, "quote-timeout", self->quote_timeout, NULL);
-  tts_market_row_set_running (self->chain_row);
-  tts_market_row_set_running (self->quote_row);
+  tts_market_row_set_waiting (self->chain_row);
+  tts_market_row_set_waiting (self->quote_row);
   self->checks_pending = TRUE;
   start_checks_after_paint (self);
 }

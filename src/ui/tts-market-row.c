@@ -9,6 +9,7 @@
 
 #include "tts-error.h"
 #include "tts-market-row.h"
+#include "tts-timing.h"
 
 struct _TtsMarketRow
 {
@@ -20,6 +21,10 @@ struct _TtsMarketRow
   GtkWidget    *retry_button;
   gboolean      running;
   gboolean      failed;
+
+  TtsMarketRowKind  kind;
+  TtsMarketCheck   *check;
+  GCancellable     *cancellable;   /* while a check runs */
 };
 
 G_DEFINE_FINAL_TYPE (TtsMarketRow, tts_market_row, ADW_TYPE_ACTION_ROW)
@@ -33,12 +38,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-enum {
-  RETRY,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
 
 static void
 set_state (TtsMarketRow *self,
@@ -70,7 +69,7 @@ set_state (TtsMarketRow *self,
 }
 
 void
-tts_market_row_set_running (TtsMarketRow *self)
+tts_market_row_set_waiting (TtsMarketRow *self)
 {
   g_return_if_fail (TTS_IS_MARKET_ROW (self));
 
@@ -78,26 +77,20 @@ tts_market_row_set_running (TtsMarketRow *self)
   set_state (self, TRUE, FALSE);
 }
 
-void
-tts_market_row_set_result (TtsMarketRow *self,
-                           const char   *text)
+static void
+show_result (TtsMarketRow *self,
+             const char   *text)
 {
-  g_return_if_fail (TTS_IS_MARKET_ROW (self));
-  g_return_if_fail (text != NULL);
-
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self), text);
   set_state (self, FALSE, FALSE);
 }
 
-void
-tts_market_row_set_error (TtsMarketRow *self,
-                          const GError *error)
+static void
+show_error (TtsMarketRow *self,
+            const GError *error)
 {
   g_autofree char *text = NULL;
   gboolean notice;
-
-  g_return_if_fail (TTS_IS_MARKET_ROW (self));
-  g_return_if_fail (error != NULL);
 
   notice = g_error_matches (error, TTS_ERROR, TTS_ERROR_SANDBOX_MARKET_DATA);
   /* Translators: a sentence saying what went wrong, then one saying what to do. */
@@ -119,10 +112,90 @@ tts_market_row_set_error (TtsMarketRow *self,
   set_state (self, FALSE, TRUE);
 }
 
+/* A cancelled check's callback returns before it touches the row: the row may be gone. */
+static void
+chain_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  TtsMarketRow *self = user_data;
+  g_autoptr(TtsOptionChain) chain = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  chain = tts_market_check_read_chain_finish (TTS_MARKET_CHECK (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->cancellable);
+  if (chain == NULL)
+    {
+      show_error (self, error);
+      return;
+    }
+
+  text = tts_option_chain_describe (chain);
+  show_result (self, text);
+}
+
+static void
+quote_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  TtsMarketRow *self = user_data;
+  g_autoptr(TtsQuote) quote = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  quote = tts_market_check_read_quote_finish (TTS_MARKET_CHECK (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->cancellable);
+  if (quote == NULL)
+    {
+      show_error (self, error);
+      return;
+    }
+
+  text = tts_quote_describe (quote);
+  show_result (self, text);
+  tts_timing_mark ("quote-shown");
+}
+
+static void
+stop (TtsMarketRow *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+}
+
+void
+tts_market_row_run (TtsMarketRow   *self,
+                    TtsMarketCheck *check)
+{
+  g_return_if_fail (TTS_IS_MARKET_ROW (self));
+  g_return_if_fail (check == NULL || TTS_IS_MARKET_CHECK (check));
+
+  stop (self);
+  g_set_object (&self->check, check);
+  if (check == NULL)
+    return;
+
+  tts_market_row_set_waiting (self);
+  self->cancellable = g_cancellable_new ();
+  if (self->kind == TTS_MARKET_ROW_OPTION_CHAINS)
+    tts_market_check_read_chain_async (check, self->cancellable, chain_cb, self);
+  else
+    tts_market_check_read_quote_async (check, self->cancellable, quote_cb, self);
+}
+
 static void
 retry_clicked_cb (TtsMarketRow *self)
 {
-  g_signal_emit (self, signals[RETRY], 0);
+  if (self->check != NULL)
+    tts_market_row_run (self, self->check);
 }
 
 static void
@@ -130,6 +203,9 @@ tts_market_row_dispose (GObject *object)
 {
   TtsMarketRow *self = TTS_MARKET_ROW (object);
 
+  /* The window goes: no check goes on. */
+  stop (self);
+  g_clear_object (&self->check);
   g_clear_object (&self->status_icon);
 
   G_OBJECT_CLASS (tts_market_row_parent_class)->dispose (object);
@@ -173,9 +249,6 @@ tts_market_row_class_init (TtsMarketRowClass *klass)
     g_param_spec_boolean ("failed", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  signals[RETRY] = g_signal_new ("retry", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -207,17 +280,21 @@ tts_market_row_init (TtsMarketRow *self)
 }
 
 GtkWidget *
-tts_market_row_new (const char *title,
-                    const char *retry_label)
+tts_market_row_new (TtsMarketRowKind kind)
 {
+  gboolean chains = kind == TTS_MARKET_ROW_OPTION_CHAINS;
   TtsMarketRow *self;
 
-  g_return_val_if_fail (title != NULL, NULL);
-  g_return_val_if_fail (retry_label != NULL, NULL);
-
-  self = g_object_new (TTS_TYPE_MARKET_ROW, "title", title, NULL);
+  self = g_object_new (TTS_TYPE_MARKET_ROW,
+                       "title", chains ? _("Option Chains") : _("Live Quotes"),
+                       NULL);
+  self->kind = kind;
+  /* Screen readers tell the two Try Again buttons apart. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->retry_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, retry_label, -1);
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  chains ? _("Check Option Chains Again")
+                                         : _("Check Live Quotes Again"),
+                                  -1);
 
   return GTK_WIDGET (self);
 }
