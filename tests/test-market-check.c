@@ -665,6 +665,91 @@ test_refused_after_renewal (Fixture       *fixture,
   wait_for_dxlink_closed (fixture);
 }
 
+/* SPX's real chain lists every strike of some 90 expirations: megabytes of JSON. */
+static char *
+big_chain_json (void)
+{
+  GString *json = g_string_new ("{\"data\":{\"items\":[");
+
+  for (guint root = 0; root < 2; root++)
+    {
+      g_string_append_printf (json, "%s{\"root-symbol\":\"%s\",\"expirations\":[",
+                              root > 0 ? "," : "", root > 0 ? "SPXW" : "SPX");
+      for (guint e = 0; e < 45; e++)
+        {
+          g_string_append_printf (json, "%s{\"expiration-date\":\"2026-12-18\",\"strikes\":[",
+                                  e > 0 ? "," : "");
+          for (guint k = 2000; k < 8000; k += 20)
+            g_string_append_printf (json, "%s{\"strike-price\":\"%u.0\",\"call\":\"SPX  261218C0%u000\","
+                                    "\"call-streamer-symbol\":\".SPX261218C%u\","
+                                    "\"put\":\"SPX  261218P0%u000\","
+                                    "\"put-streamer-symbol\":\".SPX261218P%u\"}",
+                                    k > 2000 ? "," : "", k, k, k, k, k);
+          g_string_append (json, "]}");
+        }
+      g_string_append (json, "]}");
+    }
+  g_string_append (json, "]}}");
+
+  return g_string_free (json, FALSE);
+}
+
+typedef struct
+{
+  gint64 last;
+  gint64 longest;
+} Ticks;
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  Ticks *ticks = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (ticks->last != 0)
+    ticks->longest = MAX (ticks->longest, now - ticks->last);
+  ticks->last = now;
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* A chain of megabytes is parsed off the main thread: the window keeps drawing meanwhile. */
+static void
+test_big_chain_off_main_thread (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autofree char *json = big_chain_json ();
+  g_autoptr(TtsOptionChain) parsed = NULL;
+  g_autoptr(TtsOptionChain) chain = NULL;
+  g_autoptr(GError) error = NULL;
+  Ticks ticks = { 0 };
+  gint64 started;
+  gint64 parse_time;
+  guint tick_id;
+
+  started = g_get_monotonic_time ();
+  parsed = tts_option_chain_new_from_json (json, strlen (json), &error);
+  parse_time = g_get_monotonic_time () - started;
+  g_assert_no_error (error);
+  g_assert_cmpuint (parsed->n_expirations, ==, 90);
+  g_test_message ("%zu bytes parsed in %" G_GINT64_FORMAT " µs", strlen (json), parse_time);
+
+  check_saved_setup (fixture, FALSE);
+  tts_fake_tastytrade_fail_requests (fixture->fake, "/option-chains/SPX/nested", 1, 200,
+                                     "application/json", json);
+  tick_id = g_timeout_add (5, tick_cb, &ticks);
+  chain = read_chain (fixture, &error);
+  /* Up to the result too: the parse may have been the last thing the loop did. */
+  tick_cb (&ticks);
+  g_source_remove (tick_id);
+  g_assert_no_error (error);
+  g_assert_cmpuint (chain->n_expirations, ==, 90);
+
+  /* The main loop never waited as long as half a parse. */
+  g_test_message ("longest main-loop gap %" G_GINT64_FORMAT " µs", ticks.longest);
+  g_assert_cmpint (ticks.longest, <, parse_time / 2);
+}
+
 /* Parsing */
 
 static void
@@ -1229,6 +1314,7 @@ main (int   argc,
   ADD ("/market-check/renewal-after-cancel", test_renewal_after_cancel);
   ADD ("/market-check/short-lived-access-token", test_short_lived_access_token);
   ADD ("/market-check/refused-after-renewal", test_refused_after_renewal);
+  ADD ("/market-check/big-chain-off-main-thread", test_big_chain_off_main_thread);
 
   g_test_add_func ("/market-check/parse/option-chain", test_chain_parse);
   g_test_add_func ("/market-check/parse/quote-token", test_quote_token_parse);

@@ -69,6 +69,7 @@ typedef struct
   const char   *method;
   char         *path;
   GBytes       *body;           /* wiped when the last reference goes */
+  GBytes       *chain_answer;   /* an option chain, while a worker thread parses it */
   char         *authorization;  /* wiped */
   GPtrArray    *secrets;        /* wiped; kept out of any message we build */
 
@@ -133,6 +134,7 @@ request_free (Request *request)
   request_clear_retry (request);
   g_clear_pointer (&request->path, g_free);
   g_clear_pointer (&request->body, g_bytes_unref);
+  g_clear_pointer (&request->chain_answer, g_bytes_unref);
   g_clear_pointer (&request->authorization, tts_wipe_free);
   g_clear_pointer (&request->secrets, g_ptr_array_unref);
   g_free (request);
@@ -789,6 +791,28 @@ schedule_retry (GTask *task)
     }
 }
 
+/* A chain is megabytes of JSON: some 150 ms of parsing, which the window's frames would
+ * wait for on the main thread. It holds no secret, so the copy needs no wiping. */
+static void
+parse_chain_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  Request *request = task_data;
+  GError *error = NULL;
+  const char *data;
+  gsize length = 0;
+  TtsOptionChain *chain;
+
+  data = g_bytes_get_data (request->chain_answer, &length);
+  chain = tts_option_chain_new_from_json (data, length, &error);
+  if (chain == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, chain, (GDestroyNotify) tts_option_chain_free);
+}
+
 static void
 return_success (GTask  *task,
                 GBytes *bytes)
@@ -802,12 +826,9 @@ return_success (GTask  *task,
 
   if (request->kind == REQUEST_OPTION_CHAIN)
     {
-      TtsOptionChain *chain = tts_option_chain_new_from_json (data, length, &error);
-
-      if (chain == NULL)
-        g_task_return_error (task, error);
-      else
-        g_task_return_pointer (task, chain, (GDestroyNotify) tts_option_chain_free);
+      /* The caller wipes @bytes once this returns. */
+      request->chain_answer = g_bytes_new (data, length);
+      g_task_run_in_thread (task, parse_chain_thread);
       return;
     }
 
